@@ -1,0 +1,43 @@
+# Two commands for a fresh machine with Python 3.11 (see README):
+#   make demo   - install, migrate, load fixtures and demo accounts, serve http://127.0.0.1:8000
+#   make test   - install and run the whole test suite
+PYTHON ?= python3.11
+VENV ?= .venv
+BIN := $(VENV)/bin
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+
+.PHONY: demo test install setup smoke fixtures
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+setup: install
+	mkdir -p var
+	$(BIN)/python manage.py migrate --no-input
+	$(BIN)/python manage.py import_catalog fixtures/catalog.csv
+	$(BIN)/python manage.py import_needs fixtures/needs.csv
+	$(BIN)/python manage.py seed_demo
+
+demo: setup
+	$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The embedded default path on SQLite, as README's first command runs it (without serving).
+smoke: install
+	rm -rf var/smoke && mkdir -p var/smoke
+	DATABASE_URL=sqlite:///$(CURDIR)/var/smoke/db.sqlite3 $(MAKE) --no-print-directory setup
+	DATABASE_URL=sqlite:///$(CURDIR)/var/smoke/db.sqlite3 $(BIN)/python manage.py check_counts \
+		--providers 1191 --needs-min 1500
+
+fixtures: install
+	$(BIN)/python manage.py generate_fixtures --seed 0

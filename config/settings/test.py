@@ -1,0 +1,5 @@
+"""Test settings: the database comes from DATABASE_URL (PostgreSQL in CI), passwords hash fast."""
+from .base import *  # noqa: F401,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

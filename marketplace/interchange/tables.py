@@ -1,0 +1,155 @@
+"""Reading and writing tabular files: CSV (UTF-8, BOM accepted), XLSX (first sheet) and JSON
+(a list of objects). Rows are numbered as a spreadsheet user sees them: the header is row 1.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import tablib
+
+FORMATS = ("csv", "xlsx", "json")
+
+
+class FileError(Exception):
+    """The file as a whole cannot be read; ``errors`` are `row N, column C: reason` lines."""
+
+    def __init__(self, errors: list[str]):
+        super().__init__("\n".join(errors))
+        self.errors = errors
+
+
+@dataclass
+class Table:
+    headers: list[str]
+    rows: list[tuple[int, dict[str, Any]]] = field(default_factory=list)  # (row number, cells)
+
+
+def format_of(filename: str) -> str:
+    suffix = Path(filename).suffix.lower().lstrip(".")
+    if suffix not in FORMATS:
+        raise FileError([f"file: unsupported file type '.{suffix}'; use .csv, .xlsx or .json"])
+    return suffix
+
+
+def read_table(data: bytes, fmt: str, *, max_bytes: int) -> Table:
+    if len(data) > max_bytes:
+        raise FileError(
+            [f"file: {len(data) / 1024 / 1024:.1f} MB is larger than the {max_bytes / 1024 / 1024:.0f} MB limit; "
+             "split it into smaller files"]
+        )
+    if not data.strip():
+        raise FileError(["file: the file is empty"])
+    reader = {"csv": _read_csv, "xlsx": _read_xlsx, "json": _read_json}[fmt]
+    table = reader(data)
+    blank = [header for header in table.headers if not header]
+    if blank:
+        raise FileError(["row 1: a header cell is empty"])
+    seen: set[str] = set()
+    for header in table.headers:
+        if header in seen:
+            raise FileError([f"row 1, column {header}: the column appears twice"])
+        seen.add(header)
+    return table
+
+
+def _decode(data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        row = data[: error.start].count(b"\n") + 1
+        hint = ""
+        try:
+            data.decode("gb18030")
+            hint = " (it looks like GBK/GB18030, as older Excel saves CSV)"
+        except UnicodeDecodeError:
+            pass
+        raise FileError(
+            [f"row {row}: the file is not UTF-8 text{hint}; save it as \"CSV UTF-8\" and import it again"]
+        ) from None
+
+
+def _read_csv(data: bytes) -> Table:
+    text = _decode(data)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        records = list(reader)
+    except csv.Error as error:
+        raise FileError([f"row {reader.line_num}: cannot parse CSV ({error})"]) from None
+    headers = [cell.strip() for cell in records[0]]
+    table = Table(headers=headers)
+    errors = []
+    for number, record in enumerate(records[1:], start=2):
+        if not any(cell.strip() for cell in record):
+            continue
+        if len(record) != len(headers):
+            errors.append(f"row {number}: has {len(record)} cells but the header has {len(headers)}")
+            continue
+        table.rows.append((number, dict(zip(headers, record, strict=True))))
+    if errors:
+        raise FileError(errors)
+    return table
+
+
+def _read_xlsx(data: bytes) -> Table:
+    try:
+        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises many types for a damaged or non-xlsx file
+        raise FileError([f"file: not a readable .xlsx workbook ({error.__class__.__name__})"]) from None
+    sheet = workbook.worksheets[0]
+    records = list(sheet.iter_rows(values_only=True))
+    workbook.close()
+    if not records:
+        raise FileError(["file: the first sheet is empty"])
+    width = max((i + 1 for i, cell in enumerate(records[0]) if cell not in (None, "")), default=0)
+    headers = [str(cell).strip() if cell is not None else "" for cell in records[0][:width]]
+    table = Table(headers=headers)
+    for number, record in enumerate(records[1:], start=2):
+        cells = list(record[:width]) + [None] * max(0, width - len(record))
+        extra = [cell for cell in record[width:] if cell not in (None, "")]
+        if extra:
+            raise FileError([f"row {number}: has values beyond the last header column"])
+        if all(cell in (None, "") for cell in cells):
+            continue
+        table.rows.append((number, dict(zip(headers, cells, strict=True))))
+    return table
+
+
+def _read_json(data: bytes) -> Table:
+    try:
+        items = json.loads(_decode(data))
+    except json.JSONDecodeError as error:
+        raise FileError([f"file: not valid JSON (line {error.lineno}, column {error.colno}: {error.msg})"]) from None
+    if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+        raise FileError(["file: JSON must be a list of objects, one per row"])
+    headers: list[str] = []
+    for item in items:
+        headers.extend(key for key in item if key not in headers)
+    table = Table(headers=headers)
+    for number, item in enumerate(items, start=2):
+        table.rows.append((number, {header: item.get(header) for header in headers}))
+    return table
+
+
+def write_table(headers: list[str], rows: list[dict[str, Any]], fmt: str) -> bytes:
+    """Serialise ``rows``; CSV uses ``\\n`` line endings and minimal quoting, XLSX one sheet."""
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(headers)
+        for row in rows:
+            writer.writerow(["" if row[h] is None else row[h] for h in headers])
+        return buffer.getvalue().encode("utf-8")
+    if fmt == "json":
+        return (json.dumps(rows, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+    if fmt == "xlsx":
+        dataset = tablib.Dataset(headers=headers)
+        for row in rows:
+            dataset.append(["" if row[h] is None else row[h] for h in headers])
+        return dataset.export("xlsx")
+    raise FileError([f"file: unsupported file type '.{fmt}'; use .csv, .xlsx or .json"])
