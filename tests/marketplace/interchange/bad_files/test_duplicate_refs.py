@@ -1,4 +1,4 @@
-from tests.marketplace.interchange.conftest import VALID_CATALOG_ROWS, catalog_rows, csv_bytes
+from tests.marketplace.files import VALID_CATALOG_ROWS, catalog_rows, csv_bytes
 
 
 def test_duplicate_solution_ref_in_one_file(rejects):

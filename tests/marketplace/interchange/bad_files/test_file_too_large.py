@@ -1,4 +1,4 @@
-from tests.marketplace.interchange.conftest import csv_bytes, catalog_rows
+from tests.marketplace.files import csv_bytes, catalog_rows
 
 
 def test_50_megabyte_file_is_refused_before_parsing(rejects):

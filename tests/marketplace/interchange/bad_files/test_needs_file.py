@@ -1,4 +1,4 @@
-from tests.marketplace.interchange.conftest import VALID_NEED_ROWS, csv_bytes
+from tests.marketplace.files import VALID_NEED_ROWS, csv_bytes
 
 
 def test_bad_need_rows(rejects):

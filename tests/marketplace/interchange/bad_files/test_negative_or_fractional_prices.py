@@ -1,6 +1,6 @@
 import pytest
 
-from tests.marketplace.interchange.conftest import catalog_rows, csv_bytes
+from tests.marketplace.files import catalog_rows, csv_bytes
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-from tests.marketplace.interchange.conftest import catalog_rows, csv_bytes
+from tests.marketplace.files import catalog_rows, csv_bytes
 
 
 def test_price_min_above_price_max(rejects):

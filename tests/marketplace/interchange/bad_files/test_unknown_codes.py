@@ -1,4 +1,4 @@
-from tests.marketplace.interchange.conftest import catalog_rows, csv_bytes
+from tests.marketplace.files import catalog_rows, csv_bytes
 
 
 def test_unknown_codes_in_every_coded_column(rejects):

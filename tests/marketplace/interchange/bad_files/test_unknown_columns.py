@@ -1,4 +1,4 @@
-from tests.marketplace.interchange.conftest import CATALOG_HEADERS, catalog_rows, csv_bytes
+from tests.marketplace.files import CATALOG_HEADERS, catalog_rows, csv_bytes
 
 
 def test_unknown_column_is_an_error_not_dropped(rejects):

@@ -1,4 +1,4 @@
-from tests.marketplace.interchange.conftest import catalog_rows, csv_bytes
+from tests.marketplace.files import catalog_rows, csv_bytes
 
 
 def test_gbk_csv_is_rejected_with_a_hint(rejects):
