@@ -6,7 +6,7 @@ from typing import Any
 
 from marketplace import models
 from marketplace.interchange.columns import ALL, CATALOG_COLUMNS, NEEDS_COLUMNS
-from marketplace.interchange.importer import FileSpec, Outcome, Progress, listed, upsert_by_ref
+from marketplace.interchange.importer import FileSpec, Outcome, listed, upsert_by_ref
 
 
 def _catalog_row_check(record: dict[str, Any]) -> list[tuple[str, str]]:
@@ -35,7 +35,7 @@ NEEDS = FileSpec(
 )
 
 
-def apply_catalog(records: list[dict[str, Any]], progress: Progress) -> dict[str, Outcome]:
+def apply_catalog(records: list[dict[str, Any]]) -> dict[str, Outcome]:
     providers = {
         r["provider_ref"]: {
             "name": r["provider_name"],
@@ -61,7 +61,7 @@ def apply_catalog(records: list[dict[str, Any]], progress: Progress) -> dict[str
             "all_regions": r["regions_served"] == ALL,
             "cases": r["cases"],
         }
-        for r in progress(records, len(records), "Writing solutions")
+        for r in records
     }
     links = {
         "industries": {r["solution_ref"]: listed(r["industries"]) for r in records},
@@ -72,7 +72,7 @@ def apply_catalog(records: list[dict[str, Any]], progress: Progress) -> dict[str
     return {"providers": provider_outcome, "solutions": solution_outcome}
 
 
-def apply_needs(records: list[dict[str, Any]], progress: Progress) -> dict[str, Outcome]:
+def apply_needs(records: list[dict[str, Any]]) -> dict[str, Outcome]:
     enterprises = {
         r["enterprise_ref"]: {
             "name": r["enterprise_name"],
@@ -93,7 +93,7 @@ def apply_needs(records: list[dict[str, Any]], progress: Progress) -> dict[str, 
             "budget_max": r["budget_max"],
             "timeline_weeks": r["timeline_weeks"],
         }
-        for r in progress(records, len(records), "Writing needs")
+        for r in records
     }
     need_outcome, _ = upsert_by_ref(models.Need, needs)
     return {"enterprises": enterprise_outcome, "needs": need_outcome}

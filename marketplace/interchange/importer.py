@@ -162,7 +162,7 @@ def run_import(
     *,
     table: Table,
     spec: FileSpec,
-    apply: Callable[[list[dict], Progress], dict[str, Outcome]],
+    apply: Callable[[list[dict]], dict[str, Outcome]],
     dry_run: bool,
     progress: Progress = no_progress,
 ) -> ImportReport:
@@ -172,7 +172,7 @@ def run_import(
     report = ImportReport(kind=spec.kind, rows=len(records), dry_run=dry_run)
     try:
         with transaction.atomic():
-            report.outcomes = apply(records, progress)
+            report.outcomes = apply(records)
             if dry_run:
                 raise _DryRun
     except _DryRun:
@@ -214,8 +214,12 @@ def upsert_by_ref(
             to_update.append(obj)
         else:
             outcome.unchanged += 1
+    # Field validators run again as a safety net; cross-field rules were checked per row by the
+    # parsers and check constraints are enforced by the database (per-object constraint
+    # validation would cost a query per object).
+    relations = [f.name for f in model._meta.get_fields() if f.is_relation]
     for obj in to_create + to_update:
-        obj.full_clean(exclude=[f.name for f in model._meta.get_fields() if f.is_relation] + ["ref"], validate_unique=False)
+        obj.clean_fields(exclude=relations)
     model.objects.bulk_create(to_create, batch_size=500)
     if to_update:
         model.objects.bulk_update(to_update, sorted(changed_fields | {"updated_at"}), batch_size=500)
