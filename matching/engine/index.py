@@ -1,0 +1,487 @@
+"""A FAISS vector index keyed by database ids, with atomic versioned files.
+
+Two storage kinds, chosen automatically from the number of vectors:
+
+* ``"flat"``: ``IndexIDMap2(IndexFlatIP)``, exact inner-product search. Used below
+  ``approx_threshold`` vectors (default 20,000), where exact search is already fast.
+* ``"ivf"``: ``IndexIVFFlat`` (inner product) with a hashtable direct map, so it supports
+  add, remove, update and reconstruct by id (HNSW cannot remove). ``nlist`` is about
+  sqrt(n), and ``nprobe`` is calibrated at build time: the smallest value whose recall@10
+  against exact search reaches ``target_recall`` on perturbed sample queries.
+
+The index switches kind by itself: a flat index that grows past the threshold is rebuilt as
+IVF; an IVF index that shrinks below half the threshold goes back to flat; an IVF index
+that has doubled since it was trained is retrained so its centroids follow the data.
+
+File layout (one file, so one ``os.replace`` publishes it)::
+
+    b"MATCHIDX" | uint32 little-endian header length | JSON header | faiss.serialize_index bytes
+
+The JSON header holds the embedder identity, the text recipe, dim, count, kind, nlist,
+nprobe, a version number that increases on every save, the creation time and the payload's
+SHA-256. :meth:`VectorIndex.read_metadata` reads only the header (cheap version checks).
+
+Thread safety: writes take the exclusive side of a readers-writer lock; searches share it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import os
+import struct
+import time
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import faiss
+import numpy as np
+
+from ._files import atomic_write
+from ._locks import RWLock
+from .errors import IndexCorruptError, IndexFileError, IndexMismatchError, IndexMissingError
+
+__all__ = [
+    "DEFAULT_APPROX_THRESHOLD",
+    "IndexCorruptError",
+    "IndexFileError",
+    "IndexMismatchError",
+    "IndexMissingError",
+    "VectorIndex",
+]
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_APPROX_THRESHOLD = 20_000
+MAGIC = b"MATCHIDX"
+FORMAT_VERSION = 1
+_HEADER_LEN = struct.Struct("<I")
+_MIN_NLIST = 16
+_CALIBRATION_QUERIES = 256
+_CALIBRATION_K = 10
+
+
+def _as_ids(ids: Iterable[int] | np.ndarray) -> np.ndarray:
+    arr = np.ascontiguousarray(ids if isinstance(ids, np.ndarray) else list(ids), dtype=np.int64)
+    if arr.ndim != 1:
+        raise ValueError("ids must be one-dimensional")
+    if arr.size and arr.min() < 0:
+        raise ValueError("ids must be >= 0 (-1 is FAISS's 'no result')")
+    if np.unique(arr).size != arr.size:
+        raise ValueError("ids contain duplicates")
+    return arr
+
+
+class VectorIndex:
+    """Inner-product index over unit vectors, addressed by integer database ids."""
+
+    def __init__(
+        self,
+        dim: int,
+        *,
+        identity: str,
+        recipe: str = "",
+        approx_threshold: int = DEFAULT_APPROX_THRESHOLD,
+        target_recall: float = 0.97,
+        seed: int = 1234,
+    ) -> None:
+        if dim < 1:
+            raise ValueError("dim must be >= 1")
+        if approx_threshold < 2 * _MIN_NLIST * 39:
+            # FAISS k-means wants ~39 training points per centroid.
+            raise ValueError(f"approx_threshold must be >= {2 * _MIN_NLIST * 39}")
+        self.dim = dim
+        self.identity = identity
+        self.recipe = recipe
+        self.approx_threshold = approx_threshold
+        self.target_recall = target_recall
+        self.seed = seed
+        self.version = 0
+        self.created_at: str | None = None
+        self._lock = RWLock()
+        self._ids: set[int] = set()
+        self._trained_count = 0
+        self._index: Any = self._new_flat()
+
+    # ------------------------------------------------------------------ properties
+
+    @property
+    def kind(self) -> str:
+        return "ivf" if isinstance(self._index, faiss.IndexIVFFlat) else "flat"
+
+    @property
+    def nprobe(self) -> int | None:
+        return int(self._index.nprobe) if self.kind == "ivf" else None
+
+    @property
+    def nlist(self) -> int | None:
+        return int(self._index.nlist) if self.kind == "ivf" else None
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def __contains__(self, item: object) -> bool:
+        return isinstance(item, (int, np.integer)) and int(item) in self._ids
+
+    def ids(self) -> np.ndarray:
+        """All ids currently stored, sorted."""
+        with self._lock.read():
+            return np.array(sorted(self._ids), dtype=np.int64)
+
+    def metadata(self) -> dict[str, Any]:
+        """What :meth:`save` would write in the header (without the payload hash)."""
+        return {
+            "format": FORMAT_VERSION,
+            "identity": self.identity,
+            "recipe": self.recipe,
+            "dim": self.dim,
+            "count": len(self._ids),
+            "kind": self.kind,
+            "nlist": self.nlist,
+            "nprobe": self.nprobe,
+            "trained_count": self._trained_count,
+            "approx_threshold": self.approx_threshold,
+            "target_recall": self.target_recall,
+            "version": self.version,
+            "created_at": self.created_at,
+        }
+
+    # ---------------------------------------------------------------------- writes
+
+    def build(self, ids: Sequence[int] | np.ndarray, vectors: np.ndarray) -> None:
+        """Replace the whole content with ``vectors`` (row i belongs to ``ids[i]``)."""
+        id_arr, vecs = self._validate(ids, vectors)
+        with self._lock.write():
+            self._rebuild(id_arr, vecs)
+
+    def add(self, ids: Sequence[int] | np.ndarray, vectors: np.ndarray) -> None:
+        """Add new ids; raises ``ValueError`` if any is already present (use ``update``)."""
+        id_arr, vecs = self._validate(ids, vectors)
+        with self._lock.write():
+            present = [int(i) for i in id_arr if int(i) in self._ids]
+            if present:
+                raise ValueError(f"ids already in the index: {present[:10]}")
+            self._add_locked(id_arr, vecs)
+
+    def update(self, ids: Sequence[int] | np.ndarray, vectors: np.ndarray) -> None:
+        """Replace the vectors of ``ids`` (ids not yet present are simply added)."""
+        id_arr, vecs = self._validate(ids, vectors)
+        with self._lock.write():
+            self._remove_locked(id_arr)
+            self._add_locked(id_arr, vecs)
+
+    def remove(self, ids: Sequence[int] | np.ndarray) -> int:
+        """Remove ``ids`` (unknown ids are ignored); returns how many were removed."""
+        id_arr = _as_ids(ids)
+        with self._lock.write():
+            removed = self._remove_locked(id_arr)
+            if self.kind == "ivf" and len(self._ids) < self.approx_threshold // 2:
+                self._rebuild(*self._export())
+            return removed
+
+    # ---------------------------------------------------------------------- reads
+
+    def search(self, query_vectors: np.ndarray, k: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """Top-``k`` neighbours of each query row: ``(scores, ids)``, one array per query.
+
+        Scores are inner products (cosine for unit vectors), best first. Empty slots (fewer
+        than ``k`` vectors) are dropped, so arrays may be shorter than ``k``.
+        """
+        queries = np.ascontiguousarray(query_vectors, dtype=np.float32)
+        if queries.ndim == 1:
+            queries = queries.reshape(1, -1)
+        if queries.ndim != 2 or queries.shape[1] != self.dim:
+            raise ValueError(f"query vectors must have shape (n, {self.dim}), got {queries.shape}")
+        if k < 1:
+            raise ValueError("k must be >= 1")
+        with self._lock.read():
+            count = len(self._ids)
+            if count == 0:
+                empty_s, empty_i = np.zeros(0, np.float32), np.zeros(0, np.int64)
+                return [empty_s] * len(queries), [empty_i] * len(queries)
+            scores, ids = self._index.search(queries, min(k, count))
+        keep = ids >= 0
+        return ([scores[r][keep[r]] for r in range(len(queries))], [ids[r][keep[r]] for r in range(len(queries))])
+
+    def search_one(self, query_vector: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`search` for a single query vector."""
+        scores, ids = self.search(np.asarray(query_vector).reshape(1, -1), k)
+        return scores[0], ids[0]
+
+    def get_vectors(self, ids: Sequence[int] | np.ndarray) -> np.ndarray:
+        """Stored vectors of ``ids`` (KeyError if any is missing)."""
+        id_arr = np.ascontiguousarray(np.asarray(ids), dtype=np.int64).reshape(-1)
+        with self._lock.read():
+            missing = [int(i) for i in id_arr if int(i) not in self._ids]
+            if missing:
+                raise KeyError(f"ids not in the index: {missing[:10]}")
+            if id_arr.size == 0:
+                return np.zeros((0, self.dim), dtype=np.float32)
+            return np.asarray(self._index.reconstruct_batch(id_arr), dtype=np.float32)
+
+    def score(self, query_vector: np.ndarray, ids: Sequence[int] | np.ndarray) -> np.ndarray:
+        """Exact inner product of one query with the stored vectors of ``ids``."""
+        query = np.asarray(query_vector, dtype=np.float32).reshape(-1)
+        return self.get_vectors(ids) @ query
+
+    # ---------------------------------------------------------------- persistence
+
+    def save(self, path: str | os.PathLike[str]) -> int:
+        """Atomically write the index to ``path``; returns the new version number.
+
+        The version is one more than both this object's version and the version of the file
+        currently at ``path`` (so versions increase even across processes).
+        """
+        target = Path(path)
+        previous = 0
+        if target.exists():
+            try:
+                previous = int(self.read_metadata(target).get("version", 0))
+            except IndexCorruptError as exc:
+                logger.warning("overwriting unreadable index file %s: %s", target, exc)
+        with self._lock.read():
+            payload = faiss.serialize_index(self._index).tobytes()
+            header = self.metadata()
+        header["version"] = max(self.version, previous) + 1
+        header["created_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+        header["payload_bytes"] = len(payload)
+        header["payload_sha256"] = hashlib.sha256(payload).hexdigest()
+        raw_header = json.dumps(header, ensure_ascii=False, sort_keys=True).encode("utf-8")
+        atomic_write(target, [MAGIC, _HEADER_LEN.pack(len(raw_header)), raw_header, payload])
+        self.version = header["version"]
+        self.created_at = header["created_at"]
+        return self.version
+
+    @staticmethod
+    def read_metadata(path: str | os.PathLike[str]) -> dict[str, Any]:
+        """Read only the JSON header of an index file."""
+        with _open_index_file(path) as handle:
+            return _read_header(handle, path)
+
+    @classmethod
+    def load(
+        cls,
+        path: str | os.PathLike[str],
+        *,
+        expected_identity: str | None = None,
+        expected_recipe: str | None = None,
+    ) -> VectorIndex:
+        """Load an index written by :meth:`save`.
+
+        Raises :class:`IndexMissingError` if there is no file, :class:`IndexMismatchError`
+        if it was built by another embedder identity or text recipe than expected, and
+        :class:`IndexCorruptError` if the file cannot be read back faithfully.
+        """
+        with _open_index_file(path) as handle:
+            header = _read_header(handle, path)
+            if expected_identity is not None and header.get("identity") != expected_identity:
+                raise IndexMismatchError(
+                    f"{path}: built with embedder {header.get('identity')!r}, "
+                    f"expected {expected_identity!r}; rebuild the index"
+                )
+            if expected_recipe is not None and header.get("recipe") != expected_recipe:
+                raise IndexMismatchError(
+                    f"{path}: built with text recipe {header.get('recipe')!r}, "
+                    f"expected {expected_recipe!r}; rebuild the index"
+                )
+            payload = handle.read()
+        try:
+            expected_bytes = int(header["payload_bytes"])
+            expected_sha = str(header["payload_sha256"])
+            obj = cls(
+                int(header["dim"]),
+                identity=str(header["identity"]),
+                recipe=str(header["recipe"]),
+                approx_threshold=int(header["approx_threshold"]),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise IndexCorruptError(f"{path}: incomplete header: {exc!r}") from exc
+        if len(payload) != expected_bytes:
+            raise IndexCorruptError(f"{path}: payload is {len(payload)} bytes, header says {expected_bytes}")
+        if hashlib.sha256(payload).hexdigest() != expected_sha:
+            raise IndexCorruptError(f"{path}: payload checksum mismatch")
+        try:
+            raw_index: Any = faiss.deserialize_index(np.frombuffer(payload, dtype=np.uint8))
+        except RuntimeError as exc:  # FAISS reports unreadable data as RuntimeError
+            raise IndexCorruptError(f"{path}: FAISS cannot read the payload: {exc}") from exc
+        if raw_index.d != obj.dim:
+            raise IndexCorruptError(f"{path}: index dimension {raw_index.d}, header says {obj.dim}")
+        # deserialize_index returns the owning, already downcast object: keep that very proxy
+        # (a second downcast proxy would not own the C++ index and would dangle).
+        wrong_kind = IndexCorruptError(f"{path}: header says {header['kind']}, payload is {type(raw_index).__name__}")
+        if header["kind"] == "ivf":
+            if not isinstance(raw_index, faiss.IndexIVFFlat):
+                raise wrong_kind
+            raw_index.nprobe = int(header["nprobe"])
+            ids = _ivf_ids(raw_index)
+        else:
+            if not isinstance(raw_index, faiss.IndexIDMap2):
+                raise wrong_kind
+            ids = faiss.vector_to_array(raw_index.id_map).astype(np.int64)
+        obj._index = raw_index
+        if len(ids) != int(header["count"]) or len(set(ids.tolist())) != len(ids):
+            raise IndexCorruptError(f"{path}: stored ids do not match the header count {header['count']}")
+        obj._ids = set(int(i) for i in ids)
+        obj._trained_count = int(header.get("trained_count") or 0)
+        obj.version = int(header["version"])
+        obj.created_at = header.get("created_at")
+        obj.target_recall = float(header.get("target_recall", obj.target_recall))
+        return obj
+
+    # ------------------------------------------------------------------- internals
+
+    def _validate(self, ids: Sequence[int] | np.ndarray, vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        id_arr = _as_ids(ids)
+        vecs = np.ascontiguousarray(vectors, dtype=np.float32)
+        if vecs.ndim == 1 and id_arr.size == 1:
+            vecs = vecs.reshape(1, -1)
+        if vecs.ndim != 2 or vecs.shape != (id_arr.size, self.dim):
+            raise ValueError(f"vectors must have shape ({id_arr.size}, {self.dim}), got {vecs.shape}")
+        if not np.isfinite(vecs).all():
+            raise ValueError("vectors contain non-finite values")
+        return id_arr, vecs
+
+    def _new_flat(self) -> Any:
+        return faiss.IndexIDMap2(faiss.IndexFlatIP(self.dim))
+
+    def _add_locked(self, ids: np.ndarray, vectors: np.ndarray) -> None:
+        if ids.size == 0:
+            return
+        new_total = len(self._ids) + ids.size
+        grows_past_threshold = self.kind == "flat" and new_total >= self.approx_threshold
+        outgrew_training = self.kind == "ivf" and new_total > 2 * self._trained_count
+        if grows_past_threshold or outgrew_training:
+            old_ids, old_vecs = self._export()
+            self._rebuild(np.concatenate([old_ids, ids]), np.concatenate([old_vecs, vectors]))
+            return
+        self._index.add_with_ids(vectors, ids)
+        self._ids.update(int(i) for i in ids)
+
+    def _remove_locked(self, ids: np.ndarray) -> int:
+        present = np.array([i for i in ids.tolist() if i in self._ids], dtype=np.int64)
+        if present.size == 0:
+            return 0
+        removed = int(self._index.remove_ids(present))
+        if removed != present.size:
+            raise RuntimeError(f"FAISS removed {removed} of {present.size} ids; index is inconsistent")
+        self._ids.difference_update(present.tolist())
+        return removed
+
+    def _export(self) -> tuple[np.ndarray, np.ndarray]:
+        if not self._ids:
+            return np.zeros(0, np.int64), np.zeros((0, self.dim), np.float32)
+        ids = np.array(sorted(self._ids), dtype=np.int64)
+        return ids, np.asarray(self._index.reconstruct_batch(ids), dtype=np.float32)
+
+    def _rebuild(self, ids: np.ndarray, vectors: np.ndarray) -> None:
+        if ids.size >= self.approx_threshold:
+            self._index = self._train_ivf(vectors)
+            self._index.add_with_ids(vectors, ids)
+            self._trained_count = int(ids.size)
+            self._index.nprobe = self._calibrate(self._index, vectors)
+        else:
+            self._index = self._new_flat()
+            self._trained_count = 0
+            if ids.size:
+                self._index.add_with_ids(vectors, ids)
+        self._ids = set(ids.tolist())
+
+    def _train_ivf(self, vectors: np.ndarray) -> Any:
+        n = len(vectors)
+        nlist = max(_MIN_NLIST, round(math.sqrt(n)))
+        rng = np.random.default_rng(self.seed)
+        sample_size = min(n, nlist * 64)
+        sample = vectors[rng.choice(n, size=sample_size, replace=False)] if sample_size < n else vectors
+        quantizer = faiss.IndexFlatIP(self.dim)
+        ivf = faiss.IndexIVFFlat(quantizer, self.dim, nlist, faiss.METRIC_INNER_PRODUCT)
+        ivf.cp.seed = self.seed
+        started = time.perf_counter()
+        ivf.train(np.ascontiguousarray(sample))
+        ivf.set_direct_map_type(faiss.DirectMap.Hashtable)  # type: ignore[attr-defined]
+        logger.info("trained IVF nlist=%d on %d vectors in %.2fs", nlist, sample_size, time.perf_counter() - started)
+        return ivf
+
+    def _calibrate(self, ivf: Any, vectors: np.ndarray) -> int:
+        """Smallest nprobe whose recall@10 on perturbed sample queries reaches the target.
+
+        Queries are stored vectors plus Gaussian noise of 1.5x their norm, so they sit
+        between the data and random directions; this errs on the side of a larger nprobe.
+        Recall grows monotonically with nprobe, so a binary search suffices.
+        """
+        n = len(vectors)
+        rng = np.random.default_rng(self.seed + 1)
+        picks = rng.choice(n, size=min(_CALIBRATION_QUERIES, n), replace=False)
+        noise = rng.standard_normal((len(picks), self.dim)).astype(np.float32)
+        noise *= 1.5 / math.sqrt(self.dim)
+        queries = vectors[picks] + noise * np.linalg.norm(vectors[picks], axis=1, keepdims=True)
+        queries /= np.maximum(np.linalg.norm(queries, axis=1, keepdims=True), 1e-12)
+        exact = faiss.IndexFlatIP(self.dim)
+        exact.add(vectors)
+        _, truth = exact.search(queries, _CALIBRATION_K)
+
+        def recall(nprobe: int) -> float:
+            ivf.nprobe = nprobe
+            _, found = ivf.search(queries, _CALIBRATION_K)
+            hits = sum(len(set(found[r]) & set(truth[r])) for r in range(len(queries)))
+            return float(hits / truth.size)
+
+        low, high = 1, int(ivf.nlist)
+        while low < high:
+            mid = (low + high) // 2
+            if recall(mid) >= self.target_recall:
+                high = mid
+            else:
+                low = mid + 1
+        logger.info("calibrated nprobe=%d of nlist=%d for recall@10 >= %.2f", low, ivf.nlist, self.target_recall)
+        return low
+
+
+def _ivf_ids(ivf: Any) -> np.ndarray:
+    invlists = ivf.invlists
+    parts = []
+    for list_no in range(ivf.nlist):
+        size = invlists.list_size(list_no)
+        if size:
+            parts.append(faiss.rev_swig_ptr(invlists.get_ids(list_no), size).astype(np.int64).copy())
+    return np.concatenate(parts) if parts else np.zeros(0, np.int64)
+
+
+class _open_index_file:
+    """Open an index file, mapping a missing file to :class:`IndexMissingError`."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+
+    def __enter__(self) -> Any:
+        try:
+            self.handle = open(self.path, "rb")
+        except FileNotFoundError as exc:
+            raise IndexMissingError(f"index file not found: {self.path}") from exc
+        return self.handle
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.handle.close()
+
+
+def _read_header(handle: Any, path: str | os.PathLike[str]) -> dict[str, Any]:
+    magic = handle.read(len(MAGIC))
+    if magic != MAGIC:
+        raise IndexCorruptError(f"{path}: not an index file (bad magic {magic[:8]!r})")
+    raw_len = handle.read(_HEADER_LEN.size)
+    if len(raw_len) != _HEADER_LEN.size:
+        raise IndexCorruptError(f"{path}: truncated header")
+    (length,) = _HEADER_LEN.unpack(raw_len)
+    raw = handle.read(length)
+    if len(raw) != length:
+        raise IndexCorruptError(f"{path}: truncated header")
+    try:
+        header = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise IndexCorruptError(f"{path}: unreadable header: {exc}") from exc
+    if not isinstance(header, dict) or header.get("format") != FORMAT_VERSION:
+        raise IndexCorruptError(f"{path}: unsupported header format {header!r:.80}")
+    return header

@@ -1,0 +1,328 @@
+"""``Matcher``: the engine assembled for the Django shell.
+
+It holds an embedder, a :class:`VectorIndex` (dense channel), a :class:`BM25Index`
+(lexical channel) and the :class:`SolutionFacts` of every indexed solution. A search:
+
+1. encodes the need text (dense channel only);
+2. retrieves a generous pool (``candidate_pool``) from each channel and completes the other
+   channel's score for every pooled candidate, so fusion sees both scores for everyone;
+3. applies the hard filters (over budget; unserved region if configured) *before*
+   truncation, widening the pool if fewer than ``top_k`` candidates survive;
+4. fuses the channels (blend or RRF) and hands the candidates to :func:`ranker.rank`.
+
+Ablations are flags: ``channels=("dense",)``, ``("lexical",)``, both; ``structured=False``
+(relevance only; hard filters then default to off so over-budget results show up flagged).
+
+Thread safety: searches may run concurrently; the indexes lock their own writes. ``upsert``
+records the facts before indexing and ``remove`` unindexes before forgetting the facts, so a
+concurrent search never sees an id without facts (ids without facts are skipped anyway).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from .embedders import Embedder
+from .errors import IndexMismatchError
+from .fusion import FUSION_METHODS, fuse
+from .index import DEFAULT_APPROX_THRESHOLD, VectorIndex
+from .lexical import BM25Index, Tokenizer
+from .ranker import (
+    REGION_NOT_SERVED,
+    Labels,
+    NeedQuery,
+    RankedResult,
+    RankingWeights,
+    SolutionFacts,
+    is_over_budget,
+    rank,
+    region_fit,
+)
+
+__all__ = ["CHANNELS", "RECIPE", "RECIPE_NAME", "RECIPE_VERSION", "Matcher", "document_text"]
+
+RECIPE_NAME = "solution-text"
+RECIPE_VERSION = 1
+RECIPE = f"{RECIPE_NAME}/v{RECIPE_VERSION}"
+CHANNELS = ("dense", "lexical")
+
+VECTOR_FILE = "vectors.idx"
+LEXICAL_FILE = "lexical.json"
+
+
+def document_text(facts: SolutionFacts, description: str, labels: Labels | None = None) -> str:
+    """The text indexed for a solution (recipe ``RECIPE``; bump ``RECIPE_VERSION`` on change).
+
+    Title, category and industries in Chinese and English, then the description: the
+    title and category name the solution the way needs name their problem; the industry
+    names let a need mention its trade ("陶瓷厂") and still match.
+    """
+    labels = labels or Labels()
+    cat_zh, cat_en = labels.category(facts.category)
+    if facts.all_industries:
+        industries = "通用 各行业 all industries"
+    else:
+        industries = "；".join(" ".join(labels.industry(code)) for code in sorted(facts.industries))
+    return "\n".join(
+        [
+            facts.title.strip(),
+            f"类别：{cat_zh} {cat_en}",
+            f"适用行业：{industries}",
+            description.strip(),
+        ]
+    )
+
+
+class Matcher:
+    """Ranks the solution catalog for a need (see the module docstring)."""
+
+    def __init__(
+        self,
+        embedder: Embedder,
+        *,
+        labels: Labels | None = None,
+        weights: RankingWeights | None = None,
+        tokenizer: Tokenizer | None = None,
+        approx_threshold: int = DEFAULT_APPROX_THRESHOLD,
+        vector_index: VectorIndex | None = None,
+        lexical_index: BM25Index | None = None,
+    ) -> None:
+        self.embedder = embedder
+        self.labels = labels or Labels()
+        self.weights = weights or RankingWeights()
+        if vector_index is None:
+            vector_index = VectorIndex(
+                embedder.dim, identity=embedder.identity, recipe=RECIPE, approx_threshold=approx_threshold
+            )
+        elif vector_index.identity != embedder.identity or vector_index.recipe != RECIPE:
+            raise IndexMismatchError(
+                f"vector index is ({vector_index.identity}, {vector_index.recipe}), "
+                f"matcher needs ({embedder.identity}, {RECIPE})"
+            )
+        self.vectors = vector_index
+        self.lexical = lexical_index if lexical_index is not None else BM25Index(tokenizer or Tokenizer())
+        self._facts: dict[int, SolutionFacts] = {}
+        self.last_timings: dict[str, float] = {}
+        self.last_pool_size = 0
+
+    # ---------------------------------------------------------------------- content
+
+    def __len__(self) -> int:
+        return len(self._facts)
+
+    def __contains__(self, solution_id: object) -> bool:
+        return solution_id in self._facts
+
+    def facts(self, solution_id: int) -> SolutionFacts:
+        return self._facts[solution_id]
+
+    def upsert(self, facts: SolutionFacts, text: str) -> None:
+        """Index (or re-index) one solution; ``text`` is its :func:`document_text`."""
+        self.upsert_many([(facts, text)])
+
+    def upsert_many(self, items: Iterable[tuple[SolutionFacts, str]], batch_size: int = 64) -> int:
+        """Index many solutions, encoding in batches; returns how many were indexed."""
+        batch: list[tuple[SolutionFacts, str]] = []
+        count = 0
+        for item in items:
+            batch.append(item)
+            if len(batch) >= batch_size:
+                count += self._upsert_batch(batch)
+                batch = []
+        if batch:
+            count += self._upsert_batch(batch)
+        return count
+
+    def _upsert_batch(self, batch: Sequence[tuple[SolutionFacts, str]]) -> int:
+        ids = [facts.id for facts, _ in batch]
+        if len(set(ids)) != len(ids):
+            raise ValueError("duplicate solution ids in one upsert batch")
+        vectors = self.embedder.encode_passages([text for _, text in batch])
+        for facts, _ in batch:
+            self._facts[facts.id] = facts
+        self.vectors.update(ids, vectors)
+        for facts, text in batch:
+            self.lexical.update(facts.id, text)
+        return len(batch)
+
+    def remove(self, solution_id: int) -> bool:
+        """Unindex a solution; returns False if it was not indexed."""
+        self.vectors.remove([solution_id])
+        self.lexical.remove(solution_id)
+        return self._facts.pop(solution_id, None) is not None
+
+    # ----------------------------------------------------------------------- search
+
+    def search(
+        self,
+        query: NeedQuery,
+        top_k: int = 10,
+        include_over_budget: bool = False,
+        channels: Sequence[str] = CHANNELS,
+        structured: bool = True,
+        fusion: str = "blend",
+        candidate_pool: int = 200,
+        *,
+        hard_filters: bool | None = None,
+        weights: RankingWeights | None = None,
+    ) -> list[RankedResult]:
+        """Best ``top_k`` solutions for ``query``; timings land in ``last_timings`` (ms).
+
+        ``hard_filters`` (default: same as ``structured``) drops over-budget solutions
+        (unless ``include_over_budget``) and, with ``weights.hard_region_filter``, solutions
+        not serving the need's city, before the pool is cut to ``top_k``.
+        """
+        active = tuple(dict.fromkeys(channels))
+        if not active or any(c not in CHANNELS for c in active):
+            raise ValueError(f"channels must be a non-empty subset of {CHANNELS}, got {channels!r}")
+        if fusion not in FUSION_METHODS:
+            raise ValueError(f"unknown fusion method {fusion!r}; expected one of {FUSION_METHODS}")
+        if top_k < 1 or candidate_pool < 1:
+            raise ValueError("top_k and candidate_pool must be >= 1")
+        weights = weights or self.weights
+        apply_filters = structured if hard_filters is None else hard_filters
+        keep_over_budget = include_over_budget or not apply_filters
+        if not apply_filters and weights.hard_region_filter:
+            weights = dataclasses.replace(weights, hard_region_filter=False)
+
+        started = time.perf_counter()
+        query_vector = self.embedder.encode_queries([query.text])[0] if "dense" in active else None
+        encoded = time.perf_counter()
+
+        corpus = len(self._facts)
+        pool = max(candidate_pool, top_k)
+        while True:
+            dense, lexical = self._retrieve(query, query_vector, active, pool)
+            eligible = [
+                doc_id
+                for doc_id in dense.keys() | lexical.keys()
+                if doc_id in self._facts and self._passes(query, self._facts[doc_id], keep_over_budget, weights)
+            ]
+            if len(eligible) >= top_k or pool >= corpus:
+                break
+            pool *= 4
+        self._complete_scores(query, query_vector, active, eligible, dense, lexical)
+        channel_scores: dict[str, dict[int, float]] = {}
+        if "dense" in active:
+            channel_scores["dense"] = {i: dense[i] for i in eligible}
+        if "lexical" in active:
+            channel_scores["lexical"] = {i: lexical[i] for i in eligible}
+        fused = fuse(channel_scores, weights.channel_weights, method=fusion)
+        top_lexical = max((lexical[i] for i in eligible), default=0.0) if "lexical" in active else 0.0
+        candidates = [
+            (
+                self._facts[i],
+                dense[i] if "dense" in active else None,
+                (lexical[i] / top_lexical if top_lexical > 0 else 0.0) if "lexical" in active else None,
+                fused[i],
+            )
+            for i in eligible
+            if i in self._facts
+        ]
+        retrieved = time.perf_counter()
+
+        results = rank(
+            query,
+            candidates,
+            weights,
+            include_over_budget=keep_over_budget,
+            top_k=top_k,
+            names=self.labels,
+            structured=structured,
+        )
+        finished = time.perf_counter()
+        self.last_pool_size = len(candidates)
+        self.last_timings = {
+            "encode_ms": (encoded - started) * 1000,
+            "retrieve_ms": (retrieved - encoded) * 1000,
+            "rank_ms": (finished - retrieved) * 1000,
+            "total_ms": (finished - started) * 1000,
+        }
+        return results
+
+    def _retrieve(
+        self, query: NeedQuery, query_vector: np.ndarray | None, active: Sequence[str], pool: int
+    ) -> tuple[dict[int, float], dict[int, float]]:
+        dense: dict[int, float] = {}
+        lexical: dict[int, float] = {}
+        if "dense" in active and query_vector is not None:
+            scores, ids = self.vectors.search_one(query_vector, pool)
+            dense = {int(i): float(s) for i, s in zip(ids, scores, strict=True)}
+        if "lexical" in active:
+            lexical = dict(self.lexical.search(query.text, pool))
+        return dense, lexical
+
+    def _complete_scores(
+        self,
+        query: NeedQuery,
+        query_vector: np.ndarray | None,
+        active: Sequence[str],
+        eligible: Sequence[int],
+        dense: dict[int, float],
+        lexical: dict[int, float],
+    ) -> None:
+        """Score pooled candidates in the channel that did not retrieve them."""
+        if "dense" in active and query_vector is not None:
+            missing = [i for i in eligible if i not in dense and i in self.vectors]
+            if missing:
+                dense.update(zip(missing, map(float, self.vectors.score(query_vector, missing)), strict=True))
+            for i in eligible:
+                dense.setdefault(i, 0.0)
+        if "lexical" in active:
+            missing = [i for i in eligible if i not in lexical]
+            if missing:
+                lexical.update(self.lexical.score(query.text, missing))
+            for i in eligible:
+                lexical.setdefault(i, 0.0)
+
+    @staticmethod
+    def _passes(query: NeedQuery, facts: SolutionFacts, keep_over_budget: bool, weights: RankingWeights) -> bool:
+        if not keep_over_budget and is_over_budget(query, facts):
+            return False
+        return not (weights.hard_region_filter and region_fit(query, facts) == REGION_NOT_SERVED)
+
+    # ------------------------------------------------------------------ persistence
+
+    def save(self, directory: str | os.PathLike[str]) -> int:
+        """Write both indexes into ``directory`` (atomically each); returns the vector version."""
+        folder = Path(directory)
+        folder.mkdir(parents=True, exist_ok=True)
+        self.lexical.save(folder / LEXICAL_FILE)
+        return self.vectors.save(folder / VECTOR_FILE)
+
+    @classmethod
+    def load(
+        cls,
+        directory: str | os.PathLike[str],
+        embedder: Embedder,
+        facts: Mapping[int, SolutionFacts],
+        *,
+        labels: Labels | None = None,
+        weights: RankingWeights | None = None,
+        tokenizer: Tokenizer | None = None,
+    ) -> Matcher:
+        """Load indexes saved by :meth:`save` and attach ``facts`` (from the database).
+
+        Raises the index errors of :meth:`VectorIndex.load` / :meth:`BM25Index.load`, and
+        :class:`IndexMismatchError` when the indexed ids differ from ``facts`` (stale index).
+        """
+        folder = Path(directory)
+        vectors = VectorIndex.load(folder / VECTOR_FILE, expected_identity=embedder.identity, expected_recipe=RECIPE)
+        lexical = BM25Index.load(folder / LEXICAL_FILE, tokenizer or Tokenizer())
+        matcher = cls(embedder, labels=labels, weights=weights, vector_index=vectors, lexical_index=lexical)
+        indexed = set(vectors.ids().tolist())
+        known = set(facts)
+        lexical_ok = len(lexical) == len(known) and all(i in lexical for i in known)
+        if indexed != known or not lexical_ok:
+            raise IndexMismatchError(
+                f"{folder}: index is stale: {len(indexed - known)} ids only in the index, "
+                f"{len(known - indexed)} only in the database, lexical has {len(lexical)}; rebuild it"
+            )
+        matcher._facts = dict(facts)
+        return matcher

@@ -1,0 +1,78 @@
+"""What the matcher keeps in the database: the version of the derived index files (so every
+process notices a newer index and reloads), the stored top matches of each open need, and the
+leads handed to providers."""
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from marketplace.models import Need, Provider, Solution
+
+
+class IndexState(models.Model):
+    """The database is the source of truth; index files are derived, versioned artifacts."""
+
+    SOLUTIONS = "solutions"
+
+    name = models.CharField(primary_key=True, max_length=32)
+    version = models.PositiveBigIntegerField(default=0)
+    identity = models.CharField(_("嵌入模型"), max_length=255, blank=True)
+    recipe = models.CharField(_("文本配方"), max_length=64, blank=True)
+    size = models.PositiveIntegerField(default=0)
+    built_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("索引状态")
+        verbose_name_plural = _("索引状态")
+
+    def __str__(self) -> str:
+        return f"{self.name} v{self.version} ({self.size})"
+
+
+class Match(models.Model):
+    """One of a need's current top matches, with the explanation shown to the enterprise."""
+
+    need = models.ForeignKey(Need, verbose_name=_("需求"), on_delete=models.CASCADE, related_name="matches")
+    solution = models.ForeignKey(
+        Solution, verbose_name=_("解决方案"), on_delete=models.CASCADE, related_name="matches"
+    )
+    rank = models.PositiveSmallIntegerField(_("排名"))
+    score = models.FloatField(_("匹配分"))
+    components = models.JSONField(_("得分构成"), default=dict)
+    reasons_zh = models.JSONField(_("推荐理由"), default=list)
+    reasons_en = models.JSONField(_("推荐理由(英文)"), default=list)
+    over_budget = models.BooleanField(_("超预算"), default=False)
+    computed_at = models.DateTimeField(_("计算时间"), auto_now=True)
+
+    class Meta:
+        ordering = ["need", "rank"]
+        verbose_name = _("匹配结果")
+        verbose_name_plural = _("匹配结果")
+        constraints = [
+            models.UniqueConstraint(fields=["need", "solution"], name="match_unique_need_solution"),
+            models.UniqueConstraint(fields=["need", "rank"], name="match_unique_need_rank"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.need.ref} #{self.rank} {self.solution.ref}"
+
+
+class Lead(models.Model):
+    """A need offered to a provider this month, within the provider's lead capacity."""
+
+    need = models.ForeignKey(Need, verbose_name=_("需求"), on_delete=models.CASCADE, related_name="leads")
+    provider = models.ForeignKey(Provider, verbose_name=_("服务商"), on_delete=models.CASCADE, related_name="leads")
+    solution = models.ForeignKey(Solution, verbose_name=_("匹配方案"), on_delete=models.CASCADE, related_name="+")
+    score = models.FloatField(_("匹配分"))
+    month = models.DateField(_("月份"), help_text=_("线索所属月份（当月1日）"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-score"]
+        verbose_name = _("线索")
+        verbose_name_plural = _("线索")
+        constraints = [models.UniqueConstraint(fields=["need", "provider"], name="lead_unique_need_provider")]
+
+    def __str__(self) -> str:
+        return f"{self.provider.ref} <- {self.need.ref}"

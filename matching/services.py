@@ -1,0 +1,233 @@
+"""Every write of the matcher, and the one process-wide ``Matcher`` that searches.
+
+The database is the source of truth. The index files under ``MATCHING["INDEX_DIR"]`` are
+derived from it; ``IndexState.version`` is bumped on every write (under a row lock), and each
+process compares it with the version it loaded, reloading when another process wrote a newer
+one. A missing, corrupt or stale index is rebuilt (``AUTO_REBUILD``) or reported with the
+command that fixes it; it is never silently ignored.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from marketplace.models import Need, Provider
+from matching import selectors
+from matching.engine import (
+    IndexCorruptError,
+    IndexMismatchError,
+    IndexMissingError,
+    LeadCandidate,
+    Matcher,
+    NeedQuery,
+    RankedResult,
+    RankingWeights,
+    allocate_leads,
+    get_embedder,
+)
+from matching.engine.embedders import Embedder
+from matching.models import IndexState, Lead, Match
+
+logger = logging.getLogger(__name__)
+
+Progress = Callable[[Iterable, int, str], Iterable]
+
+INDEX_NEVER_BUILT = "the matching index has not been built yet"
+INDEX_UNAVAILABLE = "{reason}. Run `python manage.py build_index` to build it."
+
+
+class IndexUnavailable(Exception):
+    """The index cannot serve and may not be rebuilt here (AUTO_REBUILD is off)."""
+
+
+def _no_progress(iterable: Iterable, total: int, description: str) -> Iterable:
+    return iterable
+
+
+class _Loaded:
+    """The matcher this process searches, and the index version it was loaded at."""
+
+    lock = threading.RLock()
+    version: int | None = None
+    matcher: Matcher | None = None
+
+    @classmethod
+    def remember(cls, version: int, matcher: Matcher) -> None:
+        with cls.lock:
+            cls.version, cls.matcher = version, matcher
+
+    @classmethod
+    def forget(cls) -> None:
+        with cls.lock:
+            cls.version, cls.matcher = None, None
+
+
+def config() -> dict:
+    return settings.MATCHING
+
+
+def embedder() -> Embedder:
+    return get_embedder(config()["EMBEDDING_BACKEND"], config()["EMBEDDING_MODEL"])
+
+
+def weights() -> RankingWeights:
+    return RankingWeights.from_dict(config()["WEIGHTS"])
+
+
+def index_dir() -> Path:
+    return Path(config()["INDEX_DIR"])
+
+
+def index_build(*, progress: Progress = _no_progress) -> IndexState:
+    """Encode every active solution into a fresh index, write its files and bump the version."""
+    names = selectors.labels()
+    matcher = Matcher(embedder(), labels=names, weights=weights())
+    solutions = list(selectors.indexable_solutions())
+    matcher.upsert_many(progress(selectors.documents(solutions, names), len(solutions), "Encoding solutions"))
+    with transaction.atomic():
+        state, _ = IndexState.objects.select_for_update().get_or_create(name=IndexState.SOLUTIONS)
+        matcher.save(index_dir())
+        state.version += 1
+        state.identity = matcher.embedder.identity
+        state.recipe = matcher.vectors.recipe
+        state.size = len(matcher)
+        state.built_at = timezone.now()
+        state.save()
+    _Loaded.remember(state.version, matcher)
+    return state
+
+
+def get_matcher() -> Matcher:
+    """The matcher at the newest index version, loading or (if allowed) rebuilding it."""
+    state = IndexState.objects.filter(name=IndexState.SOLUTIONS).first()
+    with _Loaded.lock:
+        if state is not None and _Loaded.matcher is not None and _Loaded.version == state.version:
+            return _Loaded.matcher
+        if state is None or state.version == 0:
+            return _rebuild_or_fail(INDEX_NEVER_BUILT)
+        names = selectors.labels()
+        facts = {f.id: f for f in map(selectors.solution_facts, selectors.indexable_solutions())}
+        try:
+            matcher = Matcher.load(index_dir(), embedder(), facts, labels=names, weights=weights())
+        except (IndexMissingError, IndexCorruptError, IndexMismatchError) as error:
+            return _rebuild_or_fail(str(error))
+        _Loaded.remember(state.version, matcher)
+        return matcher
+
+
+def _rebuild_or_fail(reason: str) -> Matcher:
+    if not config()["AUTO_REBUILD"]:
+        raise IndexUnavailable(INDEX_UNAVAILABLE.format(reason=reason))
+    logger.warning("Rebuilding the matching index: %s", reason)
+    index_build()
+    assert _Loaded.matcher is not None
+    return _Loaded.matcher
+
+
+def solutions_sync(*, solution_ids: Iterable[int]) -> None:
+    """Bring the index up to date for these solutions (created, edited, deactivated or deleted)."""
+    ids = set(solution_ids)
+    if not ids:
+        return
+    matcher = get_matcher()
+    active = list(selectors.indexable_solutions().filter(pk__in=ids))
+    with transaction.atomic():
+        state = IndexState.objects.select_for_update().get(name=IndexState.SOLUTIONS)
+        if state.version != _Loaded.version:  # another process wrote meanwhile: start from its files
+            _Loaded.forget()
+            matcher = get_matcher()
+        matcher.upsert_many(selectors.documents(active, matcher.labels))
+        for solution_id in ids - {s.pk for s in active}:
+            matcher.remove(solution_id)
+        matcher.save(index_dir())
+        state.version += 1
+        state.size = len(matcher)
+        state.save()
+    _Loaded.remember(state.version, matcher)
+
+
+def match_query(query: NeedQuery, *, top_k: int | None = None, include_over_budget: bool = False) -> list[RankedResult]:
+    return get_matcher().search(
+        query,
+        top_k=top_k or config()["TOP_K"],
+        include_over_budget=include_over_budget,
+        fusion=config()["FUSION"],
+    )
+
+
+def need_matches_refresh(*, needs: Iterable[Need] | None = None, progress: Progress = _no_progress) -> int:
+    """Recompute and store the top matches of these needs (all open needs by default)."""
+    matcher = get_matcher()
+    queryset = selectors.open_needs() if needs is None else needs
+    needs = list(queryset)
+    count = 0
+    for need in progress(needs, len(needs), "Matching needs"):
+        results = matcher.search(
+            selectors.need_query(need), top_k=config()["STORED_MATCHES"], fusion=config()["FUSION"]
+        )
+        with transaction.atomic():
+            Match.objects.filter(need=need).delete()
+            Match.objects.bulk_create(
+                Match(
+                    need=need,
+                    solution_id=r.solution.id,
+                    rank=r.rank,
+                    score=r.score,
+                    components=r.components,
+                    reasons_zh=r.reasons_zh,
+                    reasons_en=r.reasons_en,
+                    over_budget=r.over_budget,
+                )
+                for r in results
+            )
+        count += 1
+    return count
+
+
+def leads_allocate(*, month=None) -> int:
+    """Offer open needs that have no leads yet to up to ``LEADS_PER_NEED`` providers each,
+    best match first, within every provider's monthly lead capacity (so the best-known providers
+    do not take every lead). Returns the number of leads created."""
+    month = (month or timezone.localdate()).replace(day=1)
+    waiting = selectors.open_needs().filter(leads__isnull=True).order_by("created_at", "pk")
+    candidates: dict[int, list[LeadCandidate]] = {}
+    for match in Match.objects.filter(need__in=waiting).select_related("solution__provider").order_by("need", "rank"):
+        best = candidates.setdefault(match.need_id, [])
+        if all(c.provider_ref != match.solution.provider.ref for c in best):
+            best.append(LeadCandidate(match.solution.provider.ref, match.solution_id, match.score))
+    providers = {p.ref: p for p in Provider.objects.all()}
+    already: dict[str, int] = {}
+    for ref in Lead.objects.filter(month=month).values_list("provider__ref", flat=True):
+        already[ref] = already.get(ref, 0) + 1
+    allocation = allocate_leads(
+        candidates,
+        {ref: p.lead_capacity for ref, p in providers.items()},
+        already_assigned=already,
+        leads_per_need=config()["LEADS_PER_NEED"],
+    )
+    leads = [
+        Lead(need_id=need_id, provider=providers[a.provider_ref], solution_id=a.solution_id, score=a.score, month=month)
+        for need_id, assignments in allocation.assignments.items()
+        for a in assignments
+    ]
+    Lead.objects.bulk_create(leads, ignore_conflicts=True)
+    return len(leads)
+
+
+def catalog_changed(*, solution_ids: Iterable[int]) -> None:
+    """Update the index for changed solutions, then every open need's stored matches."""
+    solutions_sync(solution_ids=solution_ids)
+    need_matches_refresh()
+    leads_allocate()
+
+
+def needs_changed(*, need_ids: Iterable[int]) -> None:
+    """Re-match changed needs: open ones get fresh matches, closed ones keep their history."""
+    need_matches_refresh(needs=selectors.open_needs().filter(pk__in=list(need_ids)))
+    leads_allocate()

@@ -1,0 +1,175 @@
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+
+from matching.engine.errors import IndexCorruptError, IndexMismatchError, IndexMissingError
+from matching.engine.lexical import DEFAULT_USERDICT, BM25Index, Tokenizer, stem
+
+TOKENIZER = Tokenizer()
+BARE = Tokenizer(userdict=None)
+
+
+def assert_same_results(got: list[tuple[int, float]], expected: list[tuple[int, float]]) -> None:
+    assert expected, "comparison needs at least one hit"
+    assert [doc for doc, _ in got] == [doc for doc, _ in expected]
+    assert [score for _, score in got] == pytest.approx([score for _, score in expected])
+
+
+def test_userdict_has_domain_terms() -> None:
+    terms = DEFAULT_USERDICT.read_text(encoding="utf-8").split()
+    assert len(terms) >= 150
+    for term in ("MES", "SCADA", "数字孪生", "窑炉", "预测性维护", "危化品", "余热", "空压机", "质量追溯", "双碳"):
+        assert term in terms
+
+
+def test_chinese_stopwords_are_dropped_and_words_kept() -> None:
+    tokens = TOKENIZER.tokenize("窑炉温度全靠老师傅看火，天然气费用一年比一年高")
+    assert tokens[:2] == ["窑炉", "温度"]
+    for kept in ("老师傅", "看火", "天然气", "费用"):
+        assert kept in tokens
+    for dropped in ("全靠", "一年", "比", "，", "的"):
+        assert dropped not in tokens
+
+
+def test_userdict_keeps_domain_terms_whole() -> None:
+    text = "设备预测性维护与数字孪生平台"
+    with_dict = TOKENIZER.tokenize(text)
+    without = BARE.tokenize(text)
+    assert "预测性维护" in with_dict and "数字孪生" in with_dict
+    assert "预测性维护" not in without and "数字孪生" not in without
+    # Dictionary sub-words keep partial matches possible ("孪生" still finds 数字孪生).
+    assert "孪生" in with_dict and "维护" in with_dict
+
+
+def test_english_tokens_are_lowercased_stemmed_and_filtered() -> None:
+    tokens = TOKENIZER.tokenize("Predictive maintenance for the KILNS, reducing energy costs in 2024")
+    assert tokens == ["predictiv", "maintenanc", "kiln", "reduc", "energy", "cost"]
+    assert TOKENIZER.tokenize("ＭＥＳ系统") == ["mes", "系统"]  # full-width letters normalised
+
+
+def test_stem_rules() -> None:
+    assert [stem(w) for w in ("kilns", "companies", "running", "planned", "reduces", "glass", "gas")] == [
+        "kiln",
+        "company",
+        "run",
+        "plan",
+        "reduc",
+        "glass",
+        "gas",
+    ]
+
+
+def test_out_of_vocabulary_single_characters_form_bigrams() -> None:
+    tokenizer = Tokenizer(userdict=None, hmm=False)
+    # Without HMM jieba leaves 看 and 火 apart (看火 is in no dictionary).
+    tokens = tokenizer.tokenize("老师傅看火")
+    assert "看" in tokens and "火" in tokens and "看火" in tokens
+    assert "看火" not in Tokenizer(userdict=None, hmm=False, char_bigrams=False).tokenize("老师傅看火")
+
+
+def test_tokenizer_identity_tracks_dictionary_and_flags() -> None:
+    assert TOKENIZER.identity != BARE.identity
+    assert TOKENIZER.identity != Tokenizer(subwords=False).identity
+    assert TOKENIZER.identity == Tokenizer().identity
+
+
+def test_bm25_score_matches_hand_computation() -> None:
+    index = BM25Index(TOKENIZER, k1=1.2, b=0.75)
+    index.add(1, "kiln kiln energy")  # 3 tokens
+    index.add(2, "energy audit")  # 2 tokens; avgdl = 2.5
+    idf = math.log(1 + (2 - 1 + 0.5) / (1 + 0.5))
+    norm = 1.2 * (1 - 0.75 + 0.75 * 3 / 2.5)
+    expected = idf * 2 * 2.2 / (2 + norm)
+    results = index.search("kilns", 10)
+    assert [doc for doc, _ in results] == [1]
+    assert results[0][1] == pytest.approx(expected, rel=1e-9)
+    assert index.score("kilns", [1, 2, 3]) == {1: pytest.approx(expected), 2: 0.0}
+
+
+def test_bm25_ranks_chinese_documents() -> None:
+    index = BM25Index(TOKENIZER)
+    index.add(1, "陶瓷窑炉智能燃烧优化：调节烧嘴空燃比，降低天然气单耗")
+    index.add(2, "MES生产执行系统：排产、报工、车间看板")
+    index.add(3, "瓷砖表面缺陷AI视觉检测")
+    index.add(4, "危化品安全风险监测预警平台")
+    results = index.search("窑炉温度全靠老师傅看火，天然气费用一年比一年高", 10)
+    assert results[0][0] == 1
+    assert {doc for doc, _ in results} == {1}
+    assert index.search("车间排产", 10)[0][0] == 2
+
+
+def test_userdict_strengthens_whole_term_matches() -> None:
+    docs = {1: "数字孪生平台", 2: "数字化看板与孪生数据"}
+
+    def margin(tokenizer: Tokenizer) -> float:
+        index = BM25Index(tokenizer)
+        for doc_id, text in docs.items():
+            index.add(doc_id, text)
+        scores = dict(index.search("数字孪生", 10))
+        return scores[1] / scores[2]
+
+    with_dict, without = margin(TOKENIZER), margin(BARE)
+    assert with_dict > 1.5
+    assert with_dict > without + 0.4
+
+
+def test_incremental_updates_equal_a_fresh_build() -> None:
+    index = BM25Index(TOKENIZER)
+    index.add(1, "空压机群控节能")
+    index.add(2, "窑炉余热回收")
+    index.add(3, "空压机能耗监测与余热利用")
+    index.update(2, "MES排产系统")
+    index.remove(1)
+    index.add(4, "窑炉燃烧控制")
+    fresh = BM25Index(TOKENIZER)
+    fresh.add(2, "MES排产系统")
+    fresh.add(3, "空压机能耗监测与余热利用")
+    fresh.add(4, "窑炉燃烧控制")
+    for query in ("空压机余热", "窑炉", "排产"):
+        assert_same_results(index.search(query, 10), fresh.search(query, 10))
+    assert len(index) == 3 and 1 not in index and 2 in index
+    assert index.remove(1) is False
+    with pytest.raises(ValueError, match="already indexed"):
+        index.add(3, "again")
+
+
+def test_search_respects_k_and_orders_ties_by_id() -> None:
+    index = BM25Index(TOKENIZER)
+    for doc_id in (5, 3, 9, 1):
+        index.add(doc_id, "余热回收")
+    assert [doc for doc, _ in index.search("余热", 3)] == [1, 3, 5]
+    assert index.search("不存在的词汇", 3) == []
+    assert BM25Index(TOKENIZER).search("余热", 3) == []
+
+
+def test_round_trip_through_file(tmp_path: Path) -> None:
+    index = BM25Index(TOKENIZER, k1=1.5, b=0.6)
+    index.add(1, "窑炉余热回收")
+    index.add(2, "predictive maintenance of compressors")
+    path = tmp_path / "lexical.json"
+    index.save(path)
+    loaded = BM25Index.load(path, TOKENIZER)
+    assert (loaded.k1, loaded.b, len(loaded)) == (1.5, 0.6, 2)
+    for query in ("余热", "compressor maintenance"):
+        assert_same_results(loaded.search(query, 5), index.search(query, 5))
+    assert_same_results(BM25Index.from_dict(index.to_dict(), TOKENIZER).search("余热", 5), index.search("余热", 5))
+
+
+def test_load_errors(tmp_path: Path) -> None:
+    with pytest.raises(IndexMissingError):
+        BM25Index.load(tmp_path / "missing.json", TOKENIZER)
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json", encoding="utf-8")
+    with pytest.raises(IndexCorruptError):
+        BM25Index.load(bad, TOKENIZER)
+    index = BM25Index(TOKENIZER)
+    index.add(1, "窑炉")
+    data = index.to_dict()
+    with pytest.raises(IndexMismatchError, match="tokenizer"):
+        BM25Index.from_dict(data, BARE)
+    del data["docs"]
+    with pytest.raises(IndexCorruptError):
+        BM25Index.from_dict(data, TOKENIZER)

