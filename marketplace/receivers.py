@@ -12,16 +12,18 @@ _pending = threading.local()
 
 
 def _announce(signal: Signal, model: type, ids: list[int]) -> None:
+    # Every write registers a flush, and the first flush after a commit sends all pending ids;
+    # later flushes find nothing. Ids left by a rolled-back transaction ride along with the next
+    # commit, which is harmless: receivers re-read the database, the source of truth.
     batches: dict[Signal, tuple[type, set[int]]] = _pending.__dict__.setdefault("batches", {})
-    if signal not in batches:
-        batches[signal] = (model, set())
-        transaction.on_commit(lambda: _flush(signal))
-    batches[signal][1].update(ids)
+    batches.setdefault(signal, (model, set()))[1].update(ids)
+    transaction.on_commit(lambda: _flush(signal))
 
 
 def _flush(signal: Signal) -> None:
-    model, ids = _pending.batches.pop(signal)
-    signal.send(sender=model, ids=sorted(ids))
+    model, ids = _pending.batches.pop(signal, (None, set()))
+    if ids:
+        signal.send(sender=model, ids=sorted(ids))
 
 
 @receiver(post_save, sender=models.Solution)

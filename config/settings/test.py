@@ -4,4 +4,4 @@ from .base import *  # noqa: F401,F403
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
-MATCHING = {**MATCHING, "JOBS": "sync", "EMBEDDING_BACKEND": "hashing", "INDEX_DIR": None}  # noqa: F405
+MATCHING = {**MATCHING, "JOBS": "sync", "EMBEDDING_BACKEND": "hashing", "INDEX_DIR": None, "CACHE_DIR": None}  # noqa: F405

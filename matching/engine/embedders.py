@@ -22,6 +22,7 @@ import numpy as np
 
 __all__ = [
     "BACKENDS",
+    "CachedPassageEmbedder",
     "DEFAULT_ST_MODEL",
     "Embedder",
     "EmbedderError",
@@ -401,3 +402,80 @@ def get_embedder(backend: str, model: str = "") -> Embedder:
                 embedder = HashingEmbedder(dim=int(key[1]))
             _CACHE[key] = embedder
         return embedder
+
+
+# ----------------------------------------------------------------------- passage cache
+
+
+class CachedPassageEmbedder(Embedder):
+    """Wraps an embedder and remembers passage vectors by the SHA-256 of their text.
+
+    Re-indexing an unchanged catalog (a rebuild, a restart, another process) then costs no
+    model time; only new or edited texts are encoded. Queries are never cached. The cache is
+    keyed by the inner embedder's identity, so vectors of another model are never reused, and
+    ``save`` writes it atomically (temp file + ``os.replace``).
+    """
+
+    def __init__(self, inner: Embedder, path: str | os.PathLike[str]) -> None:
+        self.inner = inner
+        self.path = Path(path)
+        self._vectors: dict[bytes, np.ndarray] = {}
+        self._dirty = False
+        self._lock = threading.Lock()
+        self._load()
+
+    @property
+    def identity(self) -> str:
+        return self.inner.identity
+
+    @property
+    def dim(self) -> int:
+        return self.inner.dim
+
+    def __len__(self) -> int:
+        return len(self._vectors)
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        return self.inner.encode_queries(texts)
+
+    def encode_passages(self, texts: list[str]) -> np.ndarray:
+        keys = [hashlib.sha256(text.encode("utf-8")).digest() for text in texts]
+        missing = sorted({i for i, key in enumerate(keys) if key not in self._vectors})
+        if missing:
+            fresh = self.inner.encode_passages([texts[i] for i in missing])
+            with self._lock:
+                for row, i in enumerate(missing):
+                    self._vectors[keys[i]] = fresh[row]
+                self._dirty = True
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.vstack([self._vectors[key] for key in keys]).astype(np.float32, copy=False)
+
+    def save(self) -> None:
+        with self._lock:
+            if not self._dirty:
+                return
+            keys = list(self._vectors)
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+            with open(temporary, "wb") as handle:
+                np.savez(
+                    handle,
+                    identity=np.array(self.identity),
+                    keys=np.frombuffer(b"".join(keys), dtype=np.uint8).reshape(len(keys), 32),
+                    vectors=np.vstack([self._vectors[k] for k in keys]) if keys else np.zeros((0, self.dim), np.float32),
+                )
+            os.replace(temporary, self.path)
+            self._dirty = False
+
+    def _load(self) -> None:
+        if not self.path.exists():
+            return
+        try:
+            with np.load(self.path) as data:
+                if str(data["identity"]) != self.identity:
+                    return  # another model's vectors: start empty, the file is replaced on save
+                keys, vectors = data["keys"], data["vectors"]
+        except (OSError, ValueError, KeyError) as error:
+            raise EmbedderError(f"{self.path}: unreadable passage cache ({error}); delete it to rebuild") from None
+        self._vectors = {bytes(key): vectors[i] for i, key in enumerate(keys)}

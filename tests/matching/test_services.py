@@ -137,3 +137,35 @@ def test_leads_respect_each_providers_monthly_capacity(built):
     assert max(per_provider.values()) == 1
     assert services.leads_allocate() == 0  # needs that already have leads are not offered again
     assert Lead.objects.filter(need__ref="N-1").exists()
+
+
+def test_rebuild_reuses_cached_passage_vectors(built):
+    cache = services.embedder()
+    assert len(cache) == 3 and cache.path.exists()  # S-KILN-PRICEY repeats S-KILN's text
+    calls = []
+    inner_encode = cache.inner.encode_passages
+    cache.inner.encode_passages = lambda texts: calls.append(len(texts)) or inner_encode(texts)
+    try:
+        services.index_build()
+    finally:
+        cache.inner.encode_passages = inner_encode
+
+    assert calls == []  # nothing re-encoded
+    assert refs(services.match_query(KILN_QUERY))[0] == "S-KILN"
+
+
+def test_a_rolled_back_write_does_not_silence_later_ones(built, django_capture_on_commit_callbacks):
+    from django.db import transaction
+
+    kiln = Solution.objects.get(ref="S-KILN")
+    with pytest.raises(RuntimeError), transaction.atomic():
+        kiln.title = "never saved"
+        kiln.save()
+        raise RuntimeError
+
+    with django_capture_on_commit_callbacks(execute=True):
+        kiln.refresh_from_db()
+        kiln.price_min, kiln.price_max = 500_000, 600_000
+        kiln.save()
+
+    assert "S-KILN" not in refs(services.match_query(KILN_QUERY))

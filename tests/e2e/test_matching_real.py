@@ -1,0 +1,116 @@
+"""The matcher as a user meets it, with the real model, index files and database."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from marketplace.models import Solution
+from matching import services
+from tests.e2e.conftest import fixture_catalog_rows
+
+pytestmark = [pytest.mark.slow, pytest.mark.django_db]
+
+KILN_NEED = [
+    "--text", "窑炉温度全靠老师傅看火，天然气费用一年比一年高", "--industry", "ceramics", "--city", "淄博市",
+    "--county", "博山区", "--budget-max", "150000", "--timeline-weeks", "8", "--json",
+]  # fmt: skip
+
+
+def _kiln_catalog(row: dict) -> bool:
+    """海智造's kiln brain, its competitors in energy and digital twins for ceramics, and some noise."""
+    related = row["category"] in ("energy", "digital_twin") and (
+        row["industries"] == "*" or "ceramics" in row["industries"].split(";")
+    )
+    return related or row["solution_ref"] == "S00010" or row["solution_ref"].endswith("7")
+
+
+@pytest.fixture
+def kiln_catalog(real_model, run_command, write_file):
+    data = fixture_catalog_rows(_kiln_catalog)
+    assert run_command("import_catalog", str(write_file("catalog.csv", data))).returncode == 0
+    # A pricier competitor worded exactly like the kiln brain, from another Zibo provider.
+    brain = Solution.objects.get(ref="S00010")
+    twin = Solution.objects.create(
+        ref="S-TWIN", provider=Solution.objects.exclude(provider=brain.provider).filter(provider__city="淄博市").first().provider,
+        title=brain.title, category=brain.category, description=brain.description, price_min=140_000,
+        price_max=260_000, deployment_weeks=brain.deployment_weeks, delivery_mode=brain.delivery_mode,
+        cases=brain.cases,
+    )  # fmt: skip
+    twin.industries.set(brain.industries.all())
+    twin.case_industries.set(brain.case_industries.all())
+    twin.regions_served.set(brain.regions_served.all())
+    assert run_command("build_index", "--no-refresh").returncode == 0
+
+
+def _match(run_command, *extra: str) -> list[str]:
+    result = run_command("match", *KILN_NEED, *extra)
+    assert result.returncode == 0, result.stderr
+    return [r["solution_ref"] for r in json.loads(result.stdout)["results"]]
+
+
+def test_kiln_need_ranks_the_kiln_brain_first_over_a_pricier_twin(kiln_catalog, run_command):
+    result = run_command("match", *KILN_NEED)
+    payload = json.loads(result.stdout)
+    ranked = [r["solution_ref"] for r in payload["results"]]
+
+    assert ranked[0] == "S00010"
+    assert ranked.index("S00010") < ranked.index("S-TWIN")
+    brain = payload["results"][0]
+    assert brain["provider_name"] == "淄博海智造科技有限公司"
+    assert "已有陶瓷行业案例，累计落地12家" in brain["explanation"]["reasons"]
+    assert brain["explanation"]["semantic"] > 0.8
+
+
+def test_create_edit_and_deactivate_change_results_without_a_rebuild(
+    kiln_catalog, run_command, django_capture_on_commit_callbacks
+):
+    version = services.get_matcher() and services.IndexState.objects.get().version
+    brain = Solution.objects.get(ref="S00010")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        brain.price_min, brain.price_max = 400_000, 500_000  # now over the 150,000 budget
+        brain.save()
+    assert "S00010" not in _match(run_command)
+    assert "S00010" in _match(run_command, "--include-over-budget")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        brain.price_min, brain.price_max = 80_000, 180_000
+        brain.save()
+    assert _match(run_command)[0] == "S00010"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        brain.is_active = False
+        brain.save()
+    assert "S00010" not in _match(run_command, "--include-over-budget")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        Solution.objects.create(
+            ref="S-NEW", provider=brain.provider, title="辊道窑看火机器人", category=brain.category,
+            description="陶瓷辊道窑温度自动控制，替代老师傅看火，天然气单耗下降", price_min=60_000, price_max=90_000,
+            deployment_weeks=4, delivery_mode=brain.delivery_mode, all_industries=True, all_regions=True,
+        )  # fmt: skip
+    assert "S-NEW" in _match(run_command)[:3]
+    assert services.IndexState.objects.get().version == version + 4  # four incremental updates, no rebuild
+
+
+def test_deleted_index_files_are_rebuilt_with_a_message(kiln_catalog, run_command, caplog):
+    for path in services.index_dir().iterdir():
+        path.unlink()
+    services._Loaded.forget()
+
+    assert _match(run_command)[0] == "S00010"
+    assert "Rebuilding the matching index" in caplog.text
+
+
+def test_deleted_index_files_without_auto_rebuild_give_a_clear_error(kiln_catalog, run_command, settings):
+    settings.MATCHING = {**settings.MATCHING, "AUTO_REBUILD": False}
+    for path in services.index_dir().iterdir():
+        path.unlink()
+    services._Loaded.forget()
+
+    result = run_command("match", *KILN_NEED)
+
+    assert result.returncode == 1
+    assert "Run `python manage.py build_index` to build it." in result.stderr
+    assert "Traceback" not in result.stderr
