@@ -1,5 +1,6 @@
 # Two commands for a fresh machine with Python 3.11 (see README):
-#   make demo   - install, migrate, load fixtures and demo accounts, serve http://127.0.0.1:8000
+#   make demo   - install, migrate, load fixtures and demo accounts, build the matching index,
+#                 serve http://127.0.0.1:8000
 #   make test   - install and run the whole test suite
 PYTHON ?= python3.11
 VENV ?= .venv
@@ -25,6 +26,7 @@ setup: install
 	$(BIN)/python manage.py import_catalog fixtures/catalog.csv
 	$(BIN)/python manage.py import_needs fixtures/needs.csv
 	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py build_index
 
 demo: setup
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
@@ -33,11 +35,19 @@ test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The embedded default path on SQLite, as README's first command runs it (without serving).
+# Matches of every open need are left out (build_index --no-refresh) to keep CI short.
+smoke: export DATABASE_URL = sqlite:///$(CURDIR)/var/smoke/db.sqlite3
+smoke: export MATCHING_INDEX_DIR = $(CURDIR)/var/smoke/index
 smoke: install
 	rm -rf var/smoke && mkdir -p var/smoke
-	DATABASE_URL=sqlite:///$(CURDIR)/var/smoke/db.sqlite3 $(MAKE) --no-print-directory setup
-	DATABASE_URL=sqlite:///$(CURDIR)/var/smoke/db.sqlite3 $(BIN)/python manage.py check_counts \
-		--providers 1191 --needs-min 1500
+	$(BIN)/python manage.py migrate --no-input -v0
+	$(BIN)/python manage.py import_catalog fixtures/catalog.csv
+	$(BIN)/python manage.py import_needs fixtures/needs.csv
+	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py check_counts --providers 1191 --needs-min 1500
+	$(BIN)/python manage.py build_index --no-refresh
+	$(BIN)/python manage.py match --text "窑炉温度全靠老师傅看火，天然气费用一年比一年高" --industry ceramics \
+		--city 淄博市 --county 博山区 --budget-max 150000 --top 3
 
 fixtures: install
 	$(BIN)/python manage.py generate_fixtures --seed 0

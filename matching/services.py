@@ -31,7 +31,7 @@ from matching.engine import (
     allocate_leads,
     get_embedder,
 )
-from matching.engine.embedders import CachedPassageEmbedder, Embedder
+from matching.engine.embedders import CachingEmbedder, Embedder
 from matching.models import IndexState, Lead, Match
 
 logger = logging.getLogger(__name__)
@@ -72,23 +72,24 @@ def config() -> dict:
     return settings.MATCHING
 
 
-_passage_caches: dict[Path, CachedPassageEmbedder] = {}
+_embedding_caches: dict[Path, CachingEmbedder] = {}
 
 
 def embedder() -> Embedder:
-    """The configured embedder, remembering passage vectors in ``CACHE_DIR`` so that a rebuild
-    (or a fresh index folder) re-encodes only solutions whose text is new."""
+    """The configured embedder, remembering vectors in ``CACHE_DIR`` so that a rebuild (or a
+    fresh index folder) re-encodes only new solution texts, and re-matching after a catalog
+    change re-encodes no unchanged need."""
     inner = get_embedder(config()["EMBEDDING_BACKEND"], config()["EMBEDDING_MODEL"])
     slug = "".join(c if c.isalnum() else "-" for c in inner.identity)
-    path = Path(config()["CACHE_DIR"]) / f"passages-{slug}.npz"
+    path = Path(config()["CACHE_DIR"]) / f"embeddings-{slug}.npz"
     with _Loaded.lock:
-        if path not in _passage_caches:
-            _passage_caches[path] = CachedPassageEmbedder(inner, path)
-        return _passage_caches[path]
+        if path not in _embedding_caches:
+            _embedding_caches[path] = CachingEmbedder(inner, path)
+        return _embedding_caches[path]
 
 
-def _save_passage_cache(matcher: Matcher) -> None:
-    if isinstance(matcher.embedder, CachedPassageEmbedder):
+def _save_embedding_cache(matcher: Matcher) -> None:
+    if isinstance(matcher.embedder, CachingEmbedder):
         matcher.embedder.save()
 
 
@@ -115,7 +116,7 @@ def index_build(*, progress: Progress = _no_progress) -> IndexState:
         state.size = len(matcher)
         state.built_at = timezone.now()
         state.save()
-    _save_passage_cache(matcher)
+    _save_embedding_cache(matcher)
     _Loaded.remember(state.version, matcher)
     return state
 
@@ -166,7 +167,7 @@ def solutions_sync(*, solution_ids: Iterable[int]) -> None:
         state.version += 1
         state.size = len(matcher)
         state.save()
-    _save_passage_cache(matcher)
+    _save_embedding_cache(matcher)
     _Loaded.remember(state.version, matcher)
 
 
@@ -182,30 +183,30 @@ def match_query(query: NeedQuery, *, top_k: int | None = None, include_over_budg
 def need_matches_refresh(*, needs: Iterable[Need] | None = None, progress: Progress = _no_progress) -> int:
     """Recompute and store the top matches of these needs (all open needs by default)."""
     matcher = get_matcher()
-    queryset = selectors.open_needs() if needs is None else needs
-    needs = list(queryset)
-    count = 0
+    needs = list(selectors.open_needs() if needs is None else needs)
+    stored: list[Match] = []
     for need in progress(needs, len(needs), "Matching needs"):
         results = matcher.search(
             selectors.need_query(need), top_k=config()["STORED_MATCHES"], fusion=config()["FUSION"]
         )
-        with transaction.atomic():
-            Match.objects.filter(need=need).delete()
-            Match.objects.bulk_create(
-                Match(
-                    need=need,
-                    solution_id=r.solution.id,
-                    rank=r.rank,
-                    score=r.score,
-                    components=r.components,
-                    reasons_zh=r.reasons_zh,
-                    reasons_en=r.reasons_en,
-                    over_budget=r.over_budget,
-                )
-                for r in results
+        stored += [
+            Match(
+                need=need,
+                solution_id=r.solution.id,
+                rank=r.rank,
+                score=r.score,
+                components=r.components,
+                reasons_zh=r.reasons_zh,
+                reasons_en=r.reasons_en,
+                over_budget=r.over_budget,
             )
-        count += 1
-    return count
+            for r in results
+        ]
+    with transaction.atomic():
+        Match.objects.filter(need__in=[need.pk for need in needs]).delete()
+        Match.objects.bulk_create(stored, batch_size=1000)
+    _save_embedding_cache(matcher)
+    return len(needs)
 
 
 def leads_allocate(*, month=None) -> int:

@@ -22,7 +22,7 @@ import numpy as np
 
 __all__ = [
     "BACKENDS",
-    "CachedPassageEmbedder",
+    "CachingEmbedder",
     "DEFAULT_ST_MODEL",
     "Embedder",
     "EmbedderError",
@@ -407,13 +407,14 @@ def get_embedder(backend: str, model: str = "") -> Embedder:
 # ----------------------------------------------------------------------- passage cache
 
 
-class CachedPassageEmbedder(Embedder):
-    """Wraps an embedder and remembers passage vectors by the SHA-256 of their text.
+class CachingEmbedder(Embedder):
+    """Wraps an embedder and remembers vectors by the SHA-256 of their text (queries and
+    passages apart, since asymmetric models encode them differently).
 
-    Re-indexing an unchanged catalog (a rebuild, a restart, another process) then costs no
-    model time; only new or edited texts are encoded. Queries are never cached. The cache is
-    keyed by the inner embedder's identity, so vectors of another model are never reused, and
-    ``save`` writes it atomically (temp file + ``os.replace``).
+    Re-indexing an unchanged catalog (a rebuild, a restart, another process) and re-matching
+    unchanged needs after a catalog edit then cost no model time; only new or edited texts
+    are encoded. The cache is keyed by the inner embedder's identity, so vectors of another
+    model are never reused, and ``save`` writes it atomically (temp file + ``os.replace``).
     """
 
     def __init__(self, inner: Embedder, path: str | os.PathLike[str]) -> None:
@@ -436,13 +437,16 @@ class CachedPassageEmbedder(Embedder):
         return len(self._vectors)
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:
-        return self.inner.encode_queries(texts)
+        return self._cached(texts, b"q", self.inner.encode_queries)
 
     def encode_passages(self, texts: list[str]) -> np.ndarray:
-        keys = [hashlib.sha256(text.encode("utf-8")).digest() for text in texts]
+        return self._cached(texts, b"p", self.inner.encode_passages)
+
+    def _cached(self, texts: list[str], side: bytes, encode: Any) -> np.ndarray:
+        keys = [hashlib.sha256(side + text.encode("utf-8")).digest() for text in texts]
         missing = sorted({i for i, key in enumerate(keys) if key not in self._vectors})
         if missing:
-            fresh = self.inner.encode_passages([texts[i] for i in missing])
+            fresh = encode([texts[i] for i in missing])
             with self._lock:
                 for row, i in enumerate(missing):
                     self._vectors[keys[i]] = fresh[row]
@@ -477,5 +481,5 @@ class CachedPassageEmbedder(Embedder):
                     return  # another model's vectors: start empty, the file is replaced on save
                 keys, vectors = data["keys"], data["vectors"]
         except (OSError, ValueError, KeyError) as error:
-            raise EmbedderError(f"{self.path}: unreadable passage cache ({error}); delete it to rebuild") from None
+            raise EmbedderError(f"{self.path}: unreadable embedding cache ({error}); delete it to rebuild") from None
         self._vectors = {bytes(key): vectors[i] for i, key in enumerate(keys)}
