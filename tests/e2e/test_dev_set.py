@@ -25,8 +25,8 @@ def test_development_set(dev_rows):
     product = dev_rows["fused + structured (blend)"]
 
     assert product["needs"] >= 60
-    # A regression floor at the measured 0.690 (README); the goal of 0.75 is not reached yet.
-    assert product["ndcg@10"] >= 0.68
+    # A regression floor under the measured 0.712 (README); the goal of 0.75 is not reached yet.
+    assert product["ndcg@10"] >= 0.70
     assert product["over_budget@5"] == 0.0
     for single in ("dense only", "lexical only"):
         assert product["ndcg@10"] > dev_rows[single]["ndcg@10"], single

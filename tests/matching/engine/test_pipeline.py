@@ -9,7 +9,7 @@ from matching.engine.embedders import HashingEmbedder
 from matching.engine.errors import IndexMismatchError
 from matching.engine.index import VectorIndex
 from matching.engine.pipeline import RECIPE, Matcher, document_text
-from matching.engine.ranker import NeedQuery, SolutionFacts
+from matching.engine.ranker import NeedQuery, RankingWeights, SolutionFacts
 
 from .helpers import LABELS, make_facts, make_query
 
@@ -149,3 +149,32 @@ def test_bench_query_reports_stage_latencies(hashing: HashingEmbedder) -> None:
     assert report["total_ms"]["median"] >= report["retrieve_ms"]["median"]
     with pytest.raises(ValueError):
         bench_query(matcher, [], repeats=1)
+
+
+def test_category_feedback_demotes_a_lone_category_among_the_leaders(hashing: HashingEmbedder) -> None:
+    kiln_words = "窑炉温度 老师傅看火 天然气费用 节能"
+    items = [
+        (make_facts(1, category="energy"), f"{kiln_words} 燃烧优化"),
+        (make_facts(2, category="energy"), f"{kiln_words} 能耗监测"),
+        (make_facts(3, category="energy"), f"{kiln_words} 余热回收"),
+        (make_facts(4, category="marketing"), "窑炉 天然气 经销商订货"),  # shares words, another kind of product
+        (make_facts(5, category="erp"), "财务 报表 月底对账"),  # unrelated: the bottom of the min-max range
+    ]
+    matcher = build(hashing, items)
+    query = make_query()
+    off = RankingWeights(category_feedback=0.0)
+    on = RankingWeights(category_feedback=0.5)
+
+    plain = {r.solution.id: r.score for r in matcher.search(query, weights=off, structured=False)}
+    fed_back = {r.solution.id: r.score for r in matcher.search(query, weights=on, structured=False)}
+
+    assert plain[4] > 0
+    assert fed_back[4] < plain[4]
+    assert all(fed_back[i] == pytest.approx(plain[i]) for i in (1, 2, 3))  # the leading category is untouched
+
+
+def test_category_feedback_is_validated() -> None:
+    with pytest.raises(ValueError):
+        RankingWeights(category_feedback=1.5)
+    with pytest.raises(ValueError):
+        RankingWeights(category_feedback_depth=0)
