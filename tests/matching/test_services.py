@@ -169,3 +169,17 @@ def test_a_rolled_back_write_does_not_silence_later_ones(built, django_capture_o
         kiln.save()
 
     assert "S-KILN" not in refs(services.match_query(KILN_QUERY))
+
+
+def test_admin_lists_stored_matches(built, client):
+    from tests.marketplace.factories import UserFactory
+
+    services.need_matches_refresh()
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+
+    response = client.get("/admin/matching/match/?q=N-1")
+
+    assert response.status_code == 200
+    assert "窑炉智慧大脑" in response.content.decode()
+    assert client.get("/admin/matching/lead/").status_code == 200
+    assert client.get("/admin/matching/indexstate/").status_code == 200

@@ -1,0 +1,37 @@
+"""Read-only views of what the matcher stored: index versions, each need's matches, leads."""
+from django.contrib import admin
+
+from matching.models import IndexState, Lead, Match
+
+
+class ReadOnly(admin.ModelAdmin):
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(IndexState)
+class IndexStateAdmin(ReadOnly):
+    list_display = ("name", "version", "size", "identity", "recipe", "built_at", "updated_at")
+
+
+@admin.register(Match)
+class MatchAdmin(ReadOnly):
+    list_display = ("need", "rank", "solution", "score", "over_budget", "reasons", "computed_at")
+    list_filter = ("over_budget", "solution__category", "need__enterprise__city")
+    search_fields = ("need__ref", "need__title", "solution__ref", "solution__title")
+    list_select_related = ("need", "solution")
+
+    @admin.display(description="推荐理由")
+    def reasons(self, obj: Match) -> str:
+        return " / ".join(obj.reasons_zh)
+
+
+@admin.register(Lead)
+class LeadAdmin(ReadOnly):
+    list_display = ("provider", "need", "solution", "score", "month")
+    list_filter = ("month", "provider__tier", "need__enterprise__city")
+    search_fields = ("provider__name", "need__title", "need__ref")
+    list_select_related = ("provider", "need", "solution")
