@@ -111,3 +111,14 @@ MATCHING = {
     # Overrides of matching.engine.ranker.RankingWeights (documented there and in README).
     "WEIGHTS": env.json("MATCHING_WEIGHTS", default={}),
 }
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "loggers": {
+        "matching": {"handlers": ["console"], "level": env.str("MATCHING_LOG_LEVEL", default="INFO")},
+        "jieba": {"level": "WARNING"},
+    },
+}
