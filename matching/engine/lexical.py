@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import math
 import os
 import re
@@ -114,6 +115,7 @@ def _shared_segmenter(terms: tuple[str, ...]) -> Any:
         if segmenter is None:
             import jieba
 
+            jieba.setLogLevel(logging.WARNING)  # its dictionary-loading messages are not ours to print
             segmenter = jieba.Tokenizer()
             segmenter.initialize()
             for term in terms:
