@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import abc
 import hashlib
+import itertools
 import os
 import re
 import threading
@@ -417,9 +418,10 @@ class CachingEmbedder(Embedder):
     model are never reused, and ``save`` writes it atomically (temp file + ``os.replace``).
     """
 
-    def __init__(self, inner: Embedder, path: str | os.PathLike[str]) -> None:
+    def __init__(self, inner: Embedder, path: str | os.PathLike[str], max_entries: int = 50_000) -> None:
         self.inner = inner
         self.path = Path(path)
+        self.max_entries = max_entries  # oldest entries go first: ~75 MB of 384-d vectors at most
         self._vectors: dict[bytes, np.ndarray] = {}
         self._dirty = False
         self._lock = threading.Lock()
@@ -443,17 +445,26 @@ class CachingEmbedder(Embedder):
         return self._cached(texts, b"p", self.inner.encode_passages)
 
     def _cached(self, texts: list[str], side: bytes, encode: Any) -> np.ndarray:
-        keys = [hashlib.sha256(side + text.encode("utf-8")).digest() for text in texts]
-        missing = sorted({i for i, key in enumerate(keys) if key not in self._vectors})
-        if missing:
-            fresh = encode([texts[i] for i in missing])
-            with self._lock:
-                for row, i in enumerate(missing):
-                    self._vectors[keys[i]] = fresh[row]
-                self._dirty = True
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        return np.vstack([self._vectors[key] for key in keys]).astype(np.float32, copy=False)
+        keys = [hashlib.sha256(side + text.encode("utf-8")).digest() for text in texts]
+        found = {key: self._vectors[key] for key in keys if key in self._vectors}
+        missing: dict[bytes, int] = {}  # key -> first position, so a repeated text is encoded once
+        for position, key in enumerate(keys):
+            if key not in found:
+                missing.setdefault(key, position)
+        if missing:
+            fresh = encode([texts[position] for position in missing.values()])
+            for row, key in enumerate(missing):
+                found[key] = fresh[row]
+            with self._lock:
+                self._vectors.update((key, found[key]) for key in missing)
+                overflow = len(self._vectors) - self.max_entries
+                if overflow > 0:  # forget the oldest entries
+                    for key in list(itertools.islice(self._vectors, overflow)):
+                        del self._vectors[key]
+                self._dirty = True
+        return np.vstack([found[key] for key in keys]).astype(np.float32, copy=False)
 
     def save(self) -> None:
         with self._lock:

@@ -127,3 +127,26 @@ def test_factory_gives_e5_and_bge_models_their_prefixes() -> None:
     minilm = get_embedder("sentence-transformers")
     assert isinstance(minilm, SentenceTransformerEmbedder)
     assert (minilm.query_prefix, minilm.passage_prefix) == ("", "")
+
+
+def test_caching_embedder_reuses_and_bounds_its_vectors(tmp_path) -> None:
+    from matching.engine.embedders import CachingEmbedder, HashingEmbedder
+
+    inner = HashingEmbedder(dim=32)
+    calls: list[int] = []
+    original = inner.encode_passages
+    inner.encode_passages = lambda texts: calls.append(len(texts)) or original(texts)  # type: ignore[method-assign]
+    cache = CachingEmbedder(inner, tmp_path / "cache.npz", max_entries=3)
+
+    first = cache.encode_passages(["窑炉", "能耗", "窑炉"])
+    again = cache.encode_passages(["能耗", "窑炉"])
+    assert calls == [2]  # the repeated text was encoded once, the second call not at all
+    assert (first[0] == first[2]).all() and (again[1] == first[0]).all()
+    assert (cache.encode_queries(["窑炉"]) == inner.encode_queries(["窑炉"])).all()  # queries are kept apart
+
+    cache.encode_passages(["质量", "安全"])
+    assert len(cache) == 3  # bounded: the oldest entries were forgotten
+    cache.save()
+    reloaded = CachingEmbedder(HashingEmbedder(dim=32), tmp_path / "cache.npz", max_entries=3)
+    assert len(reloaded) == 3
+    assert len(CachingEmbedder(HashingEmbedder(dim=16), tmp_path / "cache.npz")) == 0  # another model's vectors
