@@ -1,0 +1,40 @@
+"""Reads of the marketplace that are more than a ``.get()``."""
+from collections.abc import Mapping
+
+from django.db.models import Count, Q, QuerySet
+
+from marketplace import models
+from marketplace.filters import ProviderFilter, SolutionFilter
+
+
+class FilterError(ValueError):
+    def __init__(self, errors: Mapping):
+        super().__init__(str(errors))
+        self.errors = errors
+
+
+def _filtered(filterset_class, filters: Mapping, queryset: QuerySet) -> QuerySet:
+    filterset = filterset_class(data=filters, queryset=queryset)
+    if not filterset.is_valid():
+        raise FilterError(filterset.errors)
+    return filterset.qs
+
+
+def solution_list(*, filters: Mapping | None = None) -> QuerySet[models.Solution]:
+    """Active solutions, cheapest first, filtered by ``SolutionFilter``."""
+    queryset = (
+        models.Solution.objects.filter(is_active=True)
+        .select_related("provider__city", "provider__county", "provider__tier", "category", "delivery_mode")
+        .prefetch_related("industries", "regions_served", "case_industries")
+        .order_by("price_min", "ref")
+    )
+    return _filtered(SolutionFilter, filters or {}, queryset)
+
+
+def provider_list(*, filters: Mapping | None = None) -> QuerySet[models.Provider]:
+    queryset = (
+        models.Provider.objects.select_related("city", "county", "tier")
+        .annotate(solution_count=Count("solutions", filter=Q(solutions__is_active=True)))
+        .order_by("ref")
+    )
+    return _filtered(ProviderFilter, filters or {}, queryset)
