@@ -572,6 +572,47 @@ def _score_pair(
     return _Scored(score=score, relevance=relevance, components=components, fit=fit)
 
 
+@dataclass(frozen=True)
+class _Ranked:
+    rank: int
+    item: Any  # the SolutionFacts or NeedCandidate being ranked
+    score: float
+    components: dict[str, float]
+    reasons_zh: list[str]
+    reasons_en: list[str]
+    over_budget: bool
+
+
+def _rank_pairs(
+    pairs: Sequence[tuple[Any, NeedQuery, SolutionFacts, float | None, float | None, float]],
+    tie_break: Any,
+    weights: RankingWeights | None,
+    include_over_budget: bool,
+    top_k: int,
+    names: Labels | None,
+    structured: bool,
+) -> list[_Ranked]:
+    """Score (need, solution) pairs with the same components in either direction, order them
+    by score, then relevance, then ``tie_break(item)``, and explain the best ``top_k``."""
+    if top_k < 1:
+        raise ValueError("top_k must be >= 1")
+    weights = weights or RankingWeights()
+    names = names or Labels()
+    scored = []
+    for item, query, facts, semantic, lexical, relevance in pairs:
+        result = _score_pair(query, facts, semantic, lexical, relevance, weights, include_over_budget, structured, names)
+        if result is not None:
+            scored.append((item, query, facts, result))
+    scored.sort(key=lambda entry: (-entry[3].score, -entry[3].relevance, *tie_break(entry[0])))
+    ranked = []
+    for position, (item, query, facts, result) in enumerate(scored[:top_k], start=1):
+        zh, en = _reasons(query, facts, _raw_components(query, facts), names)
+        ranked.append(
+            _Ranked(position, item, round(result.score, 4), result.components, zh, en, result.fit.over_budget)
+        )
+    return ranked
+
+
 def rank(
     query: NeedQuery,
     candidates: Sequence[tuple[SolutionFacts, float | None, float | None, float]],
@@ -591,31 +632,13 @@ def rank(
     flagged. With ``structured=False`` the score is the relevance alone (ablation).
     Ties are broken by relevance, then lower price, then id, so output is deterministic.
     """
-    if top_k < 1:
-        raise ValueError("top_k must be >= 1")
-    weights = weights or RankingWeights()
-    names = names or Labels()
-    scored: list[tuple[SolutionFacts, _Scored]] = []
-    for facts, semantic, lexical, relevance in candidates:
-        item = _score_pair(query, facts, semantic, lexical, relevance, weights, include_over_budget, structured, names)
-        if item is not None:
-            scored.append((facts, item))
-    scored.sort(key=lambda pair: (-pair[1].score, -pair[1].relevance, pair[0].price_min, pair[0].id))
-    results = []
-    for position, (facts, item) in enumerate(scored[:top_k], start=1):
-        zh, en = _reasons(query, facts, _raw_components(query, facts), names)
-        results.append(
-            RankedResult(
-                rank=position,
-                solution=facts,
-                score=round(item.score, 4),
-                components=item.components,
-                reasons_zh=zh,
-                reasons_en=en,
-                over_budget=item.fit.over_budget,
-            )
-        )
-    return results
+    pairs = [(facts, query, facts, semantic, lexical, fused) for facts, semantic, lexical, fused in candidates]
+    ranked = _rank_pairs(
+        pairs, lambda facts: (facts.price_min, facts.id), weights, include_over_budget, top_k, names, structured
+    )
+    return [
+        RankedResult(r.rank, r.item, r.score, r.components, r.reasons_zh, r.reasons_en, r.over_budget) for r in ranked
+    ]
 
 
 def rank_needs(
@@ -633,33 +656,11 @@ def rank_needs(
     ``candidates`` are ``(need, semantic, lexical, fused)``. A need whose budget is below
     the solution's cheapest offer is dropped unless ``include_over_budget``.
     """
-    if top_k < 1:
-        raise ValueError("top_k must be >= 1")
-    weights = weights or RankingWeights()
-    names = names or Labels()
-    scored: list[tuple[NeedCandidate, _Scored]] = []
-    for need, semantic, lexical, relevance in candidates:
-        item = _score_pair(
-            need.query, solution, semantic, lexical, relevance, weights, include_over_budget, structured, names
-        )
-        if item is not None:
-            scored.append((need, item))
-    scored.sort(key=lambda pair: (-pair[1].score, -pair[1].relevance, pair[0].id))
-    results = []
-    for position, (need, item) in enumerate(scored[:top_k], start=1):
-        zh, en = _reasons(need.query, solution, _raw_components(need.query, solution), names)
-        results.append(
-            RankedNeed(
-                rank=position,
-                need=need,
-                score=round(item.score, 4),
-                components=item.components,
-                reasons_zh=zh,
-                reasons_en=en,
-                over_budget=item.fit.over_budget,
-            )
-        )
-    return results
+    pairs = [(need, need.query, solution, semantic, lexical, fused) for need, semantic, lexical, fused in candidates]
+    ranked = _rank_pairs(pairs, lambda need: (need.id,), weights, include_over_budget, top_k, names, structured)
+    return [
+        RankedNeed(r.rank, r.item, r.score, r.components, r.reasons_zh, r.reasons_en, r.over_budget) for r in ranked
+    ]
 
 
 # ------------------------------------------------------------------------ leads
