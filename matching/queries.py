@@ -8,6 +8,7 @@ from marketplace.interchange.files import NEEDS
 from marketplace.interchange.importer import ImportFailed, validate
 from marketplace.interchange.tables import FileError, format_of, read_table
 from matching.engine import NeedQuery
+from matching.selectors import need_text
 
 
 class QueryFileError(Exception):
@@ -33,7 +34,7 @@ def queries_from_file(path: str | Path) -> list[tuple[str, NeedQuery]]:
         (
             r["need_ref"],
             NeedQuery(
-                text=f"{r['title']}。{r['description']}",
+                text=need_text(r["title"], r["description"]),
                 budget_max=r["budget_max"],
                 industry=r["industry"],
                 city=r["city"],

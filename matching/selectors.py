@@ -57,10 +57,15 @@ def documents(solutions: Iterable[Solution], names: Labels) -> Iterator[tuple[So
         yield facts, document_text(facts, solution.description, names)
 
 
+def need_text(title: str, description: str) -> str:
+    """The text a need is searched with: stored needs, needs files and evaluation share it."""
+    return f"{title}。{description}"
+
+
 def need_query(need: Need) -> NeedQuery:
     enterprise = need.enterprise
     return NeedQuery(
-        text=f"{need.title}。{need.description}",
+        text=need_text(need.title, need.description),
         budget_max=need.budget_max,
         industry=enterprise.industry_id,
         city=enterprise.city_id,
