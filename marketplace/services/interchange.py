@@ -1,4 +1,4 @@
-"""Every write to the marketplace goes through a function here."""
+"""Catalog and needs files: import (all or nothing) and export."""
 from __future__ import annotations
 
 from django.conf import settings
