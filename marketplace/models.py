@@ -109,12 +109,23 @@ class TimeStamped(models.Model):
         abstract = True
 
 
+class ContactDetails(models.Model):
+    """Who to call. Hidden from the other side until a proposal between them is accepted."""
+
+    contact_name = models.CharField(_("联系人"), max_length=64, blank=True)
+    contact_phone = models.CharField(_("联系电话"), max_length=32, blank=True)
+    contact_email = models.EmailField(_("联系邮箱"), blank=True)
+
+    class Meta:
+        abstract = True
+
+
 def _check_county_in_city(obj: Provider | Enterprise) -> None:
     if obj.county_id and obj.city_id and obj.county.city_id != obj.city_id:
         raise ValidationError({"county": _("%(county)s 不属于 %(city)s") % {"county": obj.county.name, "city": obj.city_id}})
 
 
-class Provider(TimeStamped):
+class Provider(TimeStamped, ContactDetails):
     ref = models.CharField(_("服务商编号"), max_length=64, unique=True)
     name = models.CharField(_("服务商名称"), max_length=200)
     credit_code = models.CharField(
@@ -188,7 +199,7 @@ class Solution(TimeStamped):
             raise ValidationError({"price_max": _("最高报价不能低于最低报价")})
 
 
-class Enterprise(TimeStamped):
+class Enterprise(TimeStamped, ContactDetails):
     ref = models.CharField(_("企业编号"), max_length=64, unique=True)
     name = models.CharField(_("企业名称"), max_length=200)
     credit_code = models.CharField(
@@ -236,7 +247,13 @@ class Need(TimeStamped):
     timeline_weeks = models.PositiveSmallIntegerField(
         _("期望上线(周)"), null=True, blank=True, validators=[MinValueValidator(1)]
     )
+    class Outcome(models.TextChoices):
+        CONTRACTED = "contracted", _("已签约")
+        NOT_CONTRACTED = "not_contracted", _("未签约")
+
     status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.OPEN)
+    outcome = models.CharField(_("对接结果"), max_length=16, choices=Outcome.choices, blank=True)
+    closed_at = models.DateTimeField(_("关闭时间"), null=True, blank=True)
 
     class Meta:
         ordering = ["ref"]
