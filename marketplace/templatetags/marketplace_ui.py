@@ -1,7 +1,10 @@
-"""Display helpers: money the way each audience reads it."""
+"""Display helpers: money the way each audience reads it.
+
+Amounts are formatted per language here rather than translated: Chinese readers count in 万 (10,000),
+English readers in thousands, so the two forms are not translations of one pattern.
+"""
 from django import template
 from django.utils.translation import get_language
-from django.utils.translation import gettext as _
 
 register = template.Library()
 
@@ -23,8 +26,8 @@ def money(value: int | None) -> str:
     if _english():
         return f"RMB {value:,}"
     if value >= 10_000:
-        return _("%(amount)s万元") % {"amount": _wan(value)}
-    return _("%(amount)s元") % {"amount": value}
+        return f"{_wan(value)}万元"
+    return f"{value}元"
 
 
 @register.simple_tag
@@ -35,5 +38,5 @@ def price_range(low: int, high: int) -> str:
     if _english():
         return f"RMB {low:,}–{high:,}"
     if low >= 10_000:
-        return _("%(low)s–%(high)s万元") % {"low": _wan(low), "high": _wan(high)}
-    return _("%(low)s–%(high)s元") % {"low": low, "high": high}
+        return f"{_wan(low)}–{_wan(high)}万元"
+    return f"{low}–{high}元"

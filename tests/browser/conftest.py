@@ -68,6 +68,7 @@ def screenshot(page, request):
 
     def take(name: str) -> Path:
         path = SCREENSHOTS / f"{request.node.name}-{name}.png"
+        page.evaluate("window.scrollTo(0, 0)")  # the sticky header stays at the top of the image
         page.screenshot(path=str(path), full_page=True)
         return path
 

@@ -71,7 +71,7 @@ def test_enterprise_signs_up_with_city_and_county_pickers_and_is_logged_in(page,
     page.get_by_label("联系人").fill("王经理")
     page.get_by_label("联系电话").fill("0533-4180000")
     page.get_by_label("用户名").fill("boshan-glass")
-    page.get_by_label("密码", exact=True).fill("kiln-pass-2026")
+    page.get_by_label(re.compile(r"^密码")).fill("kiln-pass-2026")
     page.get_by_label("再次输入密码").fill("kiln-pass-2026")
     screenshot("form")
     page.get_by_role("button", name="注册", exact=True).click()
