@@ -76,11 +76,18 @@ def solution_detail(request: HttpRequest, ref: str) -> HttpResponse:
 
 def provider_list(request: HttpRequest) -> HttpResponse:
     query = (request.GET.get("q") or "").strip()
-    providers = selectors.provider_list(filters={"q": query} if query else {})
+    field_errors: list[tuple[str, str]] = []
+    try:
+        providers = selectors.provider_list(filters={"q": query} if query else {})
+    except FilterError as error:
+        field_errors = [(_("名称"), str(message)) for messages_ in error.errors.values() for message in messages_]
+        providers = selectors.provider_list()[:0]
     return render(request, "marketplace/provider_list.html", {
         "page_obj": _page(request, providers),
         "q": query,
         "query": _query_without_page(request),
+        "field_errors": field_errors,
+        "filter_invalid": forms.FILTER_INVALID,
     })  # fmt: skip
 
 
