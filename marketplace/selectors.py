@@ -40,6 +40,33 @@ def provider_list(*, filters: Mapping | None = None) -> QuerySet[models.Provider
     return _filtered(ProviderFilter, filters or {}, queryset)
 
 
+def category_list() -> QuerySet[models.Category]:
+    """Every category in taxonomy order with the number of its active solutions."""
+    return models.Category.objects.annotate(
+        solution_count=Count("solutions", filter=Q(solutions__is_active=True))
+    ).order_by("position")
+
+
+def catalog_figures() -> dict[str, int]:
+    """Headline numbers of the home page: providers, active solutions, and the counties where a
+    provider is based or an enterprise has posted a need."""
+    provider_counties = models.Provider.objects.filter(county__isnull=False).values("county")
+    need_counties = models.Enterprise.objects.filter(county__isnull=False, needs__isnull=False).values("county")
+    return {
+        "providers": models.Provider.objects.count(),
+        "solutions": models.Solution.objects.filter(is_active=True).count(),
+        "counties": models.County.objects.filter(Q(pk__in=provider_counties) | Q(pk__in=need_counties)).count(),
+    }
+
+
+def counties_by_city() -> dict[str, list[dict[str, object]]]:
+    """{city name: [{"id", "name"}, ...]} in taxonomy order, for the county pickers."""
+    grouped: dict[str, list[dict[str, object]]] = {}
+    for county in models.County.objects.order_by("city__position", "position").values("id", "name", "city_id"):
+        grouped.setdefault(county["city_id"], []).append({"id": county["id"], "name": county["name"]})
+    return grouped
+
+
 # Reads scoped to a user: an object outside the scope does not exist for that user (404), so
 # nothing of another tenant leaks, not even whether it exists.
 

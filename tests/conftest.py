@@ -28,6 +28,18 @@ def matching_sandbox(settings, tmp_path):
     services._Loaded.forget()
 
 
+@pytest.fixture(autouse=True)
+def chinese_first():
+    """Each test starts in the site's default language: a page requested in English activates
+    English in this thread, and messages translated lazily would follow it into the next test."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 class ImportResult:
     def __init__(self, returncode: int, stdout: str, stderr: str):
         self.returncode, self.stdout, self.stderr = returncode, stdout, stderr

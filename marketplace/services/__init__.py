@@ -1,4 +1,12 @@
 """Every write to the marketplace goes through a function in this package, one module per area."""
+from marketplace.services.accounts import enterprise_signup, provider_signup
 from marketplace.services.interchange import catalog_export, catalog_import, needs_export, needs_import
 
-__all__ = ["catalog_export", "catalog_import", "needs_export", "needs_import"]
+__all__ = [
+    "catalog_export",
+    "catalog_import",
+    "enterprise_signup",
+    "needs_export",
+    "needs_import",
+    "provider_signup",
+]

@@ -1,0 +1,148 @@
+"""Server-rendered pages. Thin: reads go through ``selectors``, writes through ``services``."""
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from marketplace import forms, selectors, services
+from marketplace.selectors import FilterError
+
+PAGE_SIZE = 20
+
+
+def _page(request: HttpRequest, queryset):
+    """One page of ``queryset``; a missing, garbled or too-large page number gives the nearest page."""
+    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def _query_without_page(request: HttpRequest) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "marketplace/home.html", {
+        "categories": selectors.category_list(),
+        "figures": selectors.catalog_figures(),
+    })  # fmt: skip
+
+
+def solution_list(request: HttpRequest) -> HttpResponse:
+    form = forms.SolutionSearchForm(request.GET)
+    filters, problems = form.filters()
+    field_errors: list[tuple[str, str]] = []
+    try:
+        solutions = selectors.solution_list(filters=filters)
+    except FilterError as error:
+        for name, errors in error.errors.items():
+            label = form.fields[name].label if name in form.fields else name
+            field_errors.extend((str(label), str(message)) for message in errors)
+        solutions = selectors.solution_list(filters={})[:0]
+    return render(request, "marketplace/solution_list.html", {
+        "form": form,
+        "page_obj": _page(request, solutions),
+        "problems": problems,
+        "field_errors": field_errors,
+        "filter_invalid": forms.FILTER_INVALID,
+        "query": _query_without_page(request),
+        "counties_by_city": _county_names_by_city(),
+        "filtered": bool(filters),
+    })  # fmt: skip
+
+
+def _county_names_by_city() -> dict[str, list[dict[str, object]]]:
+    return {
+        city: [{"id": county["name"], "name": county["name"]} for county in counties]
+        for city, counties in selectors.counties_by_city().items()
+    }
+
+
+def solution_detail(request: HttpRequest, ref: str) -> HttpResponse:
+    solution = get_object_or_404(selectors.solution_list(), ref=ref)
+    return render(request, "marketplace/solution_detail.html", {
+        "solution": solution,
+        "more_from_provider": selectors.solution_list(filters={"provider": solution.provider.ref}).exclude(pk=solution.pk)[:3],
+    })  # fmt: skip
+
+
+def provider_list(request: HttpRequest) -> HttpResponse:
+    query = (request.GET.get("q") or "").strip()
+    field_errors: list[tuple[str, str]] = []
+    try:
+        providers = selectors.provider_list(filters={"q": query} if query else {})
+    except FilterError as error:
+        field_errors = [(_("名称"), str(message)) for messages_ in error.errors.values() for message in messages_]
+        providers = selectors.provider_list()[:0]
+    return render(request, "marketplace/provider_list.html", {
+        "page_obj": _page(request, providers),
+        "q": query,
+        "query": _query_without_page(request),
+        "field_errors": field_errors,
+        "filter_invalid": forms.FILTER_INVALID,
+    })  # fmt: skip
+
+
+def provider_detail(request: HttpRequest, ref: str) -> HttpResponse:
+    provider = get_object_or_404(selectors.provider_list(), ref=ref)
+    return render(request, "marketplace/provider_detail.html", {
+        "provider": provider,
+        "solutions": selectors.solution_list(filters={"provider": provider.ref}),
+    })  # fmt: skip
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "marketplace/accounts/login.html"
+    redirect_authenticated_user = True
+
+    def get_default_redirect_url(self) -> str:
+        user = self.request.user
+        if user.is_authenticated and user.role == "provider":
+            return reverse("web:provider_detail", args=[user.provider.ref])
+        return reverse("web:home")
+
+
+class LogoutView(auth_views.LogoutView):
+    next_page = "web:home"
+
+
+def signup(request: HttpRequest) -> HttpResponse:
+    return render(request, "marketplace/accounts/signup.html")
+
+
+@require_http_methods(["GET", "POST"])
+def signup_enterprise(request: HttpRequest) -> HttpResponse:
+    return _signup(request, forms.EnterpriseSignupForm, services.enterprise_signup, "enterprise")
+
+
+@require_http_methods(["GET", "POST"])
+def signup_provider(request: HttpRequest) -> HttpResponse:
+    return _signup(request, forms.ProviderSignupForm, services.provider_signup, "provider")
+
+
+def _signup(request: HttpRequest, form_class, service, side: str) -> HttpResponse:
+    form = form_class(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = service(**form.service_arguments())
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, _("注册成功，欢迎使用小快轻准！"))
+            if side == "provider":
+                return redirect("web:provider_detail", ref=user.provider.ref)
+            return redirect("web:home")
+    return render(request, "marketplace/accounts/signup_form.html", {
+        "form": form,
+        "side": side,
+        "counties_by_city": selectors.counties_by_city(),
+    })  # fmt: skip
