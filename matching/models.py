@@ -112,3 +112,25 @@ class MatchLabel(models.Model):
 
     def __str__(self) -> str:
         return f"{self.need.ref} {self.solution.ref}: {self.grade}"
+
+
+class RankingSettings(models.Model):
+    """The ranking weights an administrator saved (one row); they override
+    ``settings.MATCHING["WEIGHTS"]``. Written only by ``services.ranking_weights_save``."""
+
+    SINGLETON = 1
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=SINGLETON, editable=False)
+    weights = models.JSONField(_("排序权重"), default=dict)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("修改人"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("排序设置")
+        verbose_name_plural = _("排序设置")
+        constraints = [models.CheckConstraint(condition=models.Q(id=1), name="ranking_settings_singleton")]
+
+    def __str__(self) -> str:
+        return f"ranking settings ({self.updated_at:%Y-%m-%d %H:%M})" if self.updated_at else "ranking settings"

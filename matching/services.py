@@ -8,18 +8,21 @@ command that fixes it; it is never silently ignored.
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from marketplace.models import AuditEvent, Need, Provider
 from marketplace.services import notifications
-from matching import selectors
+from matching import jobs, selectors
 from matching.engine import (
     IndexCorruptError,
     IndexMismatchError,
@@ -34,7 +37,7 @@ from matching.engine import (
 )
 from matching.engine.embedders import CachingEmbedder, Embedder
 from matching.engine.ranker import FitAssessment, assess_fit
-from matching.models import IndexState, Lead, Match, MatchLabel
+from matching.models import IndexState, Lead, Match, MatchLabel, RankingSettings
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +61,8 @@ class _Loaded:
     lock = threading.RLock()
     version: int | None = None
     matcher: Matcher | None = None
+    weights_stamp: str | None = None  # the saved weights the matcher searches with
+    weighted: Matcher | None = None
 
     @classmethod
     def remember(cls, version: int, matcher: Matcher) -> None:
@@ -96,7 +101,57 @@ def _save_embedding_cache(matcher: Matcher) -> None:
 
 
 def weights() -> RankingWeights:
-    return RankingWeights.from_dict(config()["WEIGHTS"])
+    """The ranking weights in force: those an administrator saved (``RankingSettings``) over
+    ``MATCHING["WEIGHTS"]`` over the defaults of ``RankingWeights``."""
+    saved = RankingSettings.objects.filter(pk=RankingSettings.SINGLETON).values_list("weights", flat=True).first()
+    values = {**config()["WEIGHTS"], **_known_weights(saved or {})}
+    return RankingWeights.from_dict(values)
+
+
+def _known_weights(values: Mapping) -> dict:
+    """Saved weights the engine still knows: a renamed weight must not stop every search."""
+    known = {f.name for f in dataclasses.fields(RankingWeights)}
+    unknown = sorted(set(values) - known)
+    if unknown:
+        logger.warning("Ignoring saved ranking weights the engine does not know: %s", unknown)
+    return {key: value for key, value in values.items() if key in known}
+
+
+def _weights_stamp() -> str | None:
+    """Changes whenever the saved weights change (their save time); None when none are saved."""
+    saved_at = RankingSettings.objects.filter(pk=RankingSettings.SINGLETON).values_list("updated_at", flat=True).first()
+    return saved_at.isoformat() if saved_at else None
+
+
+def _with_current_weights(matcher: Matcher) -> Matcher:
+    """Give the loaded matcher the weights saved since it was loaded (by any process)."""
+    stamp = _weights_stamp()
+    if _Loaded.weights_stamp != stamp or matcher is not _Loaded.weighted:
+        matcher.weights = weights()
+        _Loaded.weights_stamp, _Loaded.weighted = stamp, matcher
+    return matcher
+
+
+WEIGHTS_INVALID = _("排序权重无效：%(error)s")
+
+
+@transaction.atomic
+def ranking_weights_save(*, actor, values: Mapping) -> RankingSettings:
+    """Save new ranking weights (every field of ``RankingWeights``; missing ones keep their
+    defaults). Every process searches with them from its next search on, and the stored matches
+    of open needs are recomputed after the commit."""
+    try:
+        checked = RankingWeights.from_dict(values)
+    except (TypeError, ValueError) as error:
+        raise ValidationError(WEIGHTS_INVALID, params={"error": str(error)}) from None
+    row, _created = RankingSettings.objects.select_for_update().get_or_create(pk=RankingSettings.SINGLETON)
+    previous = dict(row.weights)
+    row.weights, row.updated_by = checked.to_dict(), actor
+    row.full_clean()
+    row.save()
+    AuditEvent.objects.create(actor=actor, action="ranking.weights_saved", data={"before": previous, "after": row.weights})
+    transaction.on_commit(lambda: jobs.enqueue(need_matches_refresh))
+    return row
 
 
 def index_dir() -> Path:
@@ -128,7 +183,7 @@ def get_matcher() -> Matcher:
     state = IndexState.objects.filter(name=IndexState.SOLUTIONS).first()
     with _Loaded.lock:
         if state is not None and _Loaded.matcher is not None and _Loaded.version == state.version:
-            return _Loaded.matcher
+            return _with_current_weights(_Loaded.matcher)
         if state is None or state.version == 0:
             return _rebuild_or_fail(INDEX_NEVER_BUILT)
         names = selectors.labels()
@@ -138,7 +193,7 @@ def get_matcher() -> Matcher:
         except (IndexMissingError, IndexCorruptError, IndexMismatchError) as error:
             return _rebuild_or_fail(str(error))
         _Loaded.remember(state.version, matcher)
-        return matcher
+        return _with_current_weights(matcher)
 
 
 def _rebuild_or_fail(reason: str) -> Matcher:
@@ -147,7 +202,7 @@ def _rebuild_or_fail(reason: str) -> Matcher:
     logger.warning("Rebuilding the matching index: %s", reason)
     index_build()
     assert _Loaded.matcher is not None
-    return _Loaded.matcher
+    return _with_current_weights(_Loaded.matcher)
 
 
 def solutions_sync(*, solution_ids: Iterable[int]) -> None:
