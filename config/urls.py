@@ -8,5 +8,6 @@ urlpatterns = [
     path("api/", include("marketplace.urls_api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("staff/", include("marketplace.urls_staff")),
     path("", include("marketplace.urls")),
 ]
