@@ -41,6 +41,11 @@ PAGES = [
     "/accounts/signup/provider/",
     "/no-such-page/",
 ]
+# The administrator's pages: staff see them, others get the log-in page or a 403 page.
+PAGES += [
+    "/staff/", "/staff/review/", "/staff/review/?skip=-1&x=<b>", "/staff/weights/", "/staff/clusters/",
+    "/staff/clusters/?city=淄博市", "/staff/clusters/?city=火星市&page=abc", "/staff/clusters/?city=%00",
+]  # fmt: skip
 VISITORS = [None, "demo-admin", "demo-enterprise", "demo-provider"]
 LANGUAGES = ["zh-hans", "en"]
 
@@ -50,6 +55,7 @@ def site(seeded_catalog) -> set[str]:
     """The small catalog, the demo accounts, and the words a Chinese page may show in Latin letters."""
     call_command("seed_demo", verbosity=0)
     allowed = {"English"}  # the language switch names English in English
+    allowed |= {"nDCG", "MRR", "CSV"}  # the staff pages' ranking metrics (named as in the literature) and export
     for model in (models.Category, models.Industry, models.Tier, models.DeliveryMode, models.SpecializedLevel):
         for name in model.objects.values_list("name_zh", flat=True):
             allowed.update(re.findall(r"[A-Za-z]{2,}", name))
