@@ -181,13 +181,12 @@ def test_anonymous_requests_are_throttled(world, settings):
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "3/minute", "user": "5/minute"}}
     from rest_framework import throttling
 
+    previous = throttling.SimpleRateThrottle.THROTTLE_RATES  # api_settings still holds the override in finally
     throttling.SimpleRateThrottle.THROTTLE_RATES = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
     try:
         statuses = [APIClient().get("/api/solutions/").status_code for _ in range(4)]
     finally:
-        from rest_framework.settings import api_settings
-
-        throttling.SimpleRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
+        throttling.SimpleRateThrottle.THROTTLE_RATES = previous
         cache.clear()
     assert statuses == [200, 200, 200, 429]
 
