@@ -54,3 +54,39 @@ class ProviderFilter(django_filters.FilterSet):
     class Meta:
         model = models.Provider
         fields: list[str] = []
+
+
+class NeedFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=models.Need.Status.choices)
+    q = django_filters.CharFilter(method="filter_text", label="words in title or description")
+
+    class Meta:
+        model = models.Need
+        fields: list[str] = []
+
+    def filter_text(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        for word in value.split():
+            queryset = queryset.filter(Q(title__icontains=word) | Q(description__icontains=word))
+        return queryset
+
+
+class LeadFilter(django_filters.FilterSet):
+    """Filters of a provider's lead inbox (field names are the Lead model's)."""
+
+    city = django_filters.ModelChoiceFilter(field_name="need__enterprise__city", queryset=models.City.objects.all())
+    county = django_filters.CharFilter(field_name="need__enterprise__county__name")
+    industry = django_filters.ModelChoiceFilter(
+        field_name="need__enterprise__industry", queryset=models.Industry.objects.all(), to_field_name="code"
+    )
+    budget_min = django_filters.NumberFilter(field_name="need__budget_max", lookup_expr="gte", label="budget at least (RMB)")
+    budget_max = django_filters.NumberFilter(field_name="need__budget_max", lookup_expr="lte", label="budget at most (RMB)")
+    score_min = django_filters.NumberFilter(field_name="score", lookup_expr="gte")
+
+
+class ProposalFilter(django_filters.FilterSet):
+    need = django_filters.CharFilter(field_name="need__ref")
+    status = django_filters.ChoiceFilter(choices=models.Proposal.Status.choices)
+
+    class Meta:
+        model = models.Proposal
+        fields: list[str] = []

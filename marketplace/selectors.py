@@ -4,7 +4,7 @@ from collections.abc import Mapping
 from django.db.models import Count, Q, QuerySet
 
 from marketplace import models
-from marketplace.filters import ProviderFilter, SolutionFilter
+from marketplace.filters import LeadFilter, NeedFilter, ProposalFilter, ProviderFilter, SolutionFilter
 
 
 class FilterError(ValueError):
@@ -65,3 +65,67 @@ def counties_by_city() -> dict[str, list[dict[str, object]]]:
     for county in models.County.objects.order_by("city__position", "position").values("id", "name", "city_id"):
         grouped.setdefault(county["city_id"], []).append({"id": county["id"], "name": county["name"]})
     return grouped
+
+
+# Reads scoped to a user: an object outside the scope does not exist for that user (404), so
+# nothing of another tenant leaks, not even whether it exists.
+
+
+def need_list(*, user: models.User, filters: Mapping | None = None) -> QuerySet[models.Need]:
+    """Staff see every need; an enterprise user its own enterprise's; anyone else none."""
+    queryset = models.Need.objects.select_related(
+        "enterprise__city", "enterprise__county", "enterprise__industry"
+    ).annotate(proposal_count=Count("proposals", filter=~Q(proposals__status=models.Proposal.Status.WITHDRAWN)))
+    if not user.is_staff:
+        enterprise_id = getattr(user, "enterprise_id", None)
+        queryset = queryset.filter(enterprise_id=enterprise_id) if enterprise_id else queryset.none()
+    return _filtered(NeedFilter, filters or {}, queryset.order_by("-created_at", "-pk"))
+
+
+def proposal_list(*, user: models.User, filters: Mapping | None = None) -> QuerySet[models.Proposal]:
+    """Staff see all proposals; an enterprise those on its needs; a provider its own."""
+    queryset = models.Proposal.objects.select_related(
+        "need__enterprise__city", "need__enterprise__county", "need__enterprise__industry",
+        "provider__city", "provider__county", "provider__tier", "solution",
+    )  # fmt: skip
+    enterprise_id, provider_id = getattr(user, "enterprise_id", None), getattr(user, "provider_id", None)
+    if user.is_staff:
+        pass
+    elif enterprise_id:
+        queryset = queryset.filter(need__enterprise_id=enterprise_id)
+    elif provider_id:
+        queryset = queryset.filter(provider_id=provider_id)
+    else:
+        queryset = queryset.none()
+    return _filtered(ProposalFilter, filters or {}, queryset)
+
+
+def lead_list(*, user: models.User, filters: Mapping | None = None) -> QuerySet:
+    """A provider's leads on open needs, best first (staff see every provider's)."""
+    from matching.models import Lead
+
+    queryset = Lead.objects.filter(need__status=models.Need.Status.OPEN).select_related(
+        "need__enterprise__city", "need__enterprise__county", "need__enterprise__industry", "solution", "provider"
+    )
+    if not user.is_staff:
+        provider_id = getattr(user, "provider_id", None)
+        queryset = queryset.filter(provider_id=provider_id) if provider_id else queryset.none()
+    return _filtered(LeadFilter, filters or {}, queryset.order_by("-score", "pk"))
+
+
+def notification_list(*, user: models.User, unread_only: bool = False) -> QuerySet[models.Notification]:
+    if not user.is_authenticated:
+        return models.Notification.objects.none()
+    queryset = models.Notification.objects.filter(user=user).select_related("need", "proposal")
+    return queryset.filter(read_at__isnull=True) if unread_only else queryset
+
+
+def contacts_visible(*, user: models.User, proposal: models.Proposal) -> bool:
+    """Both sides see each other's contact details once the proposal is accepted (staff always)."""
+    if user.is_staff:
+        return True
+    if proposal.status != models.Proposal.Status.ACCEPTED:
+        return False
+    return user.enterprise_id == proposal.need.enterprise_id or (
+        user.provider_id is not None and user.provider_id == proposal.provider_id
+    )

@@ -28,6 +28,7 @@ VARIANTS = (
     Variant("fused + structured (rrf)", {"fusion": "rrf"}),
     Variant("fused + structured (blend)", {"fusion": "blend"}),
 )
+PRODUCT = "fused + structured (blend)"  # the variant the product serves
 
 QRELS_COLUMNS = ("need_ref", "solution_ref", "grade")
 

@@ -3,6 +3,7 @@ process notices a newer index and reloads), the stored top matches of each open 
 leads handed to providers."""
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -76,3 +77,38 @@ class Lead(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider.ref} <- {self.need.ref}"
+
+
+class MatchLabel(models.Model):
+    """A staff judgement of one (need, solution) pair: the online twin of a qrels line.
+
+    Labels outlive the Match rows they were given on (matches are recomputed), and
+    ``evaluate_matching --labels`` scores the ranking against them."""
+
+    class Grade(models.IntegerChoices):
+        NOT_RELEVANT = 0, _("不相关")
+        PARTLY = 1, _("部分相关")
+        RELEVANT = 2, _("相关")
+
+    need = models.ForeignKey(Need, verbose_name=_("需求"), on_delete=models.CASCADE, related_name="match_labels")
+    solution = models.ForeignKey(
+        Solution, verbose_name=_("解决方案"), on_delete=models.CASCADE, related_name="match_labels"
+    )
+    grade = models.PositiveSmallIntegerField(_("相关度"), choices=Grade.choices)
+    note = models.CharField(_("备注"), max_length=500, blank=True)
+    labelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("标注人"), on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(_("标注时间"), auto_now=True)
+
+    class Meta:
+        ordering = ["-updated_at", "-pk"]
+        verbose_name = _("匹配标注")
+        verbose_name_plural = _("匹配标注")
+        constraints = [
+            models.UniqueConstraint(fields=["need", "solution"], name="match_label_unique_pair"),
+            models.CheckConstraint(condition=models.Q(grade__in=[0, 1, 2]), name="match_label_grade_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.need.ref} {self.solution.ref}: {self.grade}"

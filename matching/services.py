@@ -17,7 +17,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from marketplace.models import Need, Provider
+from marketplace.models import AuditEvent, Need, Provider
+from marketplace.services import notifications
 from matching import selectors
 from matching.engine import (
     IndexCorruptError,
@@ -32,7 +33,8 @@ from matching.engine import (
     get_embedder,
 )
 from matching.engine.embedders import CachingEmbedder, Embedder
-from matching.models import IndexState, Lead, Match
+from matching.engine.ranker import FitAssessment, assess_fit
+from matching.models import IndexState, Lead, Match, MatchLabel
 
 logger = logging.getLogger(__name__)
 
@@ -236,6 +238,10 @@ def leads_allocate(*, month=None) -> int:
         for a in assignments
     ]
     Lead.objects.bulk_create(leads, ignore_conflicts=True)
+    needs = Need.objects.select_related("enterprise__county").in_bulk([lead.need_id for lead in leads])
+    for lead in leads:
+        lead.need = needs[lead.need_id]
+    notifications.leads_announce(leads=leads)
     return len(leads)
 
 
@@ -250,3 +256,32 @@ def needs_changed(*, need_ids: Iterable[int]) -> None:
     """Re-match changed needs: open ones get fresh matches, closed ones keep their history."""
     need_matches_refresh(needs=selectors.open_needs().filter(pk__in=list(need_ids)))
     leads_allocate()
+
+
+@transaction.atomic
+def match_label_set(*, actor, need: Need, solution, grade: int, note: str = "") -> MatchLabel:
+    """Record (or revise) a staff judgement of a (need, solution) pair; it feeds the evaluation."""
+    label = MatchLabel.objects.filter(need=need, solution=solution).first() or MatchLabel(need=need, solution=solution)
+    label.grade, label.note, label.labelled_by = grade, note.strip(), actor
+    label.full_clean()
+    label.save()
+    AuditEvent.objects.create(
+        actor=actor, action="match.labelled", need=need, data={"solution": solution.ref, "grade": grade}
+    )
+    return label
+
+
+def labelled_qrels() -> dict[str, dict[str, int]]:
+    """The staff labels as qrels: need_ref -> solution_ref -> grade."""
+    qrels: dict[str, dict[str, int]] = {}
+    for need_ref, solution_ref, grade in MatchLabel.objects.values_list("need__ref", "solution__ref", "grade"):
+        qrels.setdefault(need_ref, {})[solution_ref] = grade
+    return qrels
+
+
+def fit_compare(*, need: Need, solutions: Iterable) -> list[FitAssessment]:
+    """How each of these solutions fits the need on budget, industry, region, speed and record,
+    with the reasons, for a side-by-side comparison (no retrieval involved)."""
+    query = selectors.need_query(need)
+    names = selectors.labels()
+    return [assess_fit(query, selectors.solution_facts(solution), weights(), names) for solution in solutions]

@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_filters",
     "rest_framework",
+    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "marketplace",
@@ -118,6 +119,12 @@ MATCHING = {
     "WEIGHTS": env.json("MATCHING_WEIGHTS", default={}),
 }
 
+# Mail (notifications): EMAIL_URL as django-environ reads it, e.g. smtp+tls://user:pass@host:587.
+vars().update({k: v for k, v in env.email_url("EMAIL_URL", default="consolemail://").items() if v})
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="小快轻准 <noreply@localhost>")
+# A provider hears of a new lead (in-app and by mail) when its match score is at least this.
+NOTIFY_LEAD_MIN_SCORE = env.float("NOTIFY_LEAD_MIN_SCORE", default=0.3)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -131,6 +138,20 @@ LOGGING = {
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        # Token first, so an API client without credentials is told how to log in (401).
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "EXCEPTION_HANDLER": "marketplace.apis.common.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env.str("API_THROTTLE_ANON", default="120/minute"),
+        "user": env.str("API_THROTTLE_USER", default="600/minute"),
+    },
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,

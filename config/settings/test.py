@@ -6,6 +6,9 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
 MATCHING = {**MATCHING, "JOBS": "sync", "EMBEDDING_BACKEND": "hashing", "INDEX_DIR": None, "CACHE_DIR": None}  # noqa: F405
 
+# Throttling has its own test; the others must not trip over it.
+REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "100000/minute", "user": "100000/minute"}}  # noqa: F405
+
 # A template variable that does not resolve prints this marker; the page tests assert it never appears.
 TEMPLATE_INVALID_MARKER = "TEMPLATE-VARIABLE-MISSING"
 TEMPLATES[0]["OPTIONS"]["string_if_invalid"] = TEMPLATE_INVALID_MARKER + "[%s]"  # noqa: F405

@@ -6,18 +6,8 @@ from rest_framework import generics, serializers
 from rest_framework.permissions import AllowAny
 
 from marketplace import models, selectors
+from marketplace.apis.common import CitySerializer, CodeSerializer
 from marketplace.filters import ProviderFilter, SolutionFilter
-
-
-class CodeSerializer(serializers.Serializer):
-    code = serializers.CharField(source="pk")
-    name_zh = serializers.CharField()
-    name_en = serializers.CharField()
-
-
-class CitySerializer(serializers.Serializer):
-    name = serializers.CharField()
-    name_en = serializers.CharField()
 
 
 class ProviderSummarySerializer(serializers.Serializer):

@@ -1,0 +1,169 @@
+"""Leads of provider users and the proposals that answer them: submit, withdraw, accept,
+decline. Contact details appear only on an accepted proposal, to its two sides."""
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import exceptions, generics, serializers, status
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from marketplace import models, selectors
+from marketplace.apis.catalog import ProviderSummarySerializer
+from marketplace.apis.common import CitySerializer, CodeSerializer, ContactSerializer, IsProviderOrStaff, IsProviderUser, done
+from marketplace.filters import LeadFilter, ProposalFilter
+from marketplace.services import docking
+
+UNKNOWN_NEED = _("找不到该需求，或它不在你的线索中")
+UNKNOWN_SOLUTION = _("找不到该解决方案")
+
+
+class AnonymousNeedSerializer(serializers.Serializer):
+    """A need as a provider sees it before acceptance: the enterprise stays anonymous."""
+
+    ref = serializers.CharField()
+    title = serializers.CharField()
+    description = serializers.CharField()
+    budget_max = serializers.IntegerField()
+    timeline_weeks = serializers.IntegerField(allow_null=True)
+    status = serializers.CharField()
+    industry = CodeSerializer(source="enterprise.industry")
+    city = CitySerializer(source="enterprise.city")
+    county = serializers.CharField(source="enterprise.county.name", default=None, allow_null=True)
+    created_at = serializers.DateTimeField()
+
+
+class SolutionRefSerializer(serializers.Serializer):
+    ref = serializers.CharField()
+    title = serializers.CharField()
+
+
+class LeadOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    need = AnonymousNeedSerializer()
+    solution = SolutionRefSerializer()
+    score = serializers.FloatField()
+    month = serializers.DateField()
+    created_at = serializers.DateTimeField()
+
+
+class LeadListApi(generics.ListAPIView):
+    """Open needs offered to your provider, best match first; the enterprise stays anonymous
+    until it accepts your proposal."""
+
+    permission_classes = [IsProviderOrStaff]
+    serializer_class = LeadOutputSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = LeadFilter
+
+    def get_queryset(self):
+        return selectors.lead_list(user=self.request.user)
+
+
+class LeadDetailApi(generics.RetrieveAPIView):
+    permission_classes = [IsProviderOrStaff]
+    serializer_class = LeadOutputSerializer
+
+    def get_object(self):
+        return get_object_or_404(selectors.lead_list(user=self.request.user), pk=self.kwargs["pk"])
+
+
+class ProposalOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    need = AnonymousNeedSerializer()
+    provider = ProviderSummarySerializer()
+    solution = SolutionRefSerializer()
+    price_quote = serializers.IntegerField()
+    weeks = serializers.IntegerField()
+    message = serializers.CharField()
+    status = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    decided_at = serializers.DateTimeField(allow_null=True)
+    enterprise_contact = serializers.SerializerMethodField()
+    provider_contact = serializers.SerializerMethodField()
+
+    def _visible(self, proposal: models.Proposal) -> bool:
+        return selectors.contacts_visible(user=self.context["request"].user, proposal=proposal)
+
+    @extend_schema(responses=ContactSerializer(allow_null=True))  # type: ignore[misc]
+    def get_enterprise_contact(self, proposal: models.Proposal) -> dict | None:
+        return ContactSerializer(proposal.need.enterprise).data if self._visible(proposal) else None
+
+    @extend_schema(responses=ContactSerializer(allow_null=True))  # type: ignore[misc]
+    def get_provider_contact(self, proposal: models.Proposal) -> dict | None:
+        return ContactSerializer(proposal.provider).data if self._visible(proposal) else None
+
+
+class ProposalListApi(generics.ListAPIView):
+    """Proposals you can see: on your needs (enterprise), your own (provider), all (staff).
+    POST (providers) answers a lead with a quote."""
+
+    class InputSerializer(serializers.Serializer):
+        need = serializers.CharField(help_text="need ref (one of your leads)")
+        solution = serializers.CharField(help_text="ref of one of your active solutions")
+        price_quote = serializers.IntegerField(min_value=1, max_value=2_000_000_000, help_text="RMB")
+        weeks = serializers.IntegerField(min_value=1, max_value=models.DEPLOYMENT_WEEKS_MAX)
+        message = serializers.CharField(max_length=models.PROPOSAL_MESSAGE_MAX_CHARS, required=False, allow_blank=True)
+
+        class Meta:
+            ref_name = "ProposalInput"
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = ProposalOutputSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = ProposalFilter
+
+    def get_permissions(self):
+        return [IsProviderUser()] if self.request.method == "POST" else super().get_permissions()
+
+    def get_queryset(self):
+        return selectors.proposal_list(user=self.request.user)
+
+    @extend_schema(request=InputSerializer, responses={201: ProposalOutputSerializer})
+    def post(self, request: Request) -> Response:
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        need = models.Need.objects.filter(ref=data.pop("need")).first()
+        if need is None:
+            raise exceptions.ValidationError({"need": [str(UNKNOWN_NEED)]})
+        solution = models.Solution.objects.filter(ref=data.pop("solution")).first()
+        if solution is None:
+            raise exceptions.ValidationError({"solution": [str(UNKNOWN_SOLUTION)]})
+        proposal = docking.proposal_submit(actor=request.user, need=need, solution=solution, **data)
+        return done(ProposalOutputSerializer, proposal, status_code=status.HTTP_201_CREATED, context={"request": request})
+
+
+def _proposal_for(request: Request, pk: int) -> models.Proposal:
+    return get_object_or_404(selectors.proposal_list(user=request.user), pk=pk)
+
+
+class ProposalDetailApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=ProposalOutputSerializer)
+    def get(self, request: Request, pk: int) -> Response:
+        return done(ProposalOutputSerializer, _proposal_for(request, pk), context={"request": request})
+
+
+def _step(service):
+    class ProposalStepApi(APIView):
+        permission_classes = [IsAuthenticated]
+
+        @extend_schema(request=inline_serializer("Empty", {}), responses=ProposalOutputSerializer)
+        def post(self, request: Request, pk: int) -> Response:
+            service(actor=request.user, proposal=_proposal_for(request, pk))
+            return done(ProposalOutputSerializer, _proposal_for(request, pk), context={"request": request})
+
+    ProposalStepApi.__doc__ = service.__doc__
+    ProposalStepApi.__name__ = ProposalStepApi.__qualname__ = f"Proposal{service.__name__.split('_')[1].title()}Api"
+    return ProposalStepApi
+
+
+ProposalAcceptApi = _step(docking.proposal_accept)
+ProposalDeclineApi = _step(docking.proposal_decline)
+ProposalWithdrawApi = _step(docking.proposal_withdraw)

@@ -1,0 +1,231 @@
+"""The rules of the docking workflow, the API's errors and languages, and what staff measure."""
+from __future__ import annotations
+
+import threading
+
+import pytest
+from django.core import mail
+from django.db import connection
+from rest_framework.test import APIClient
+
+from marketplace.apis import needs as needs_api
+from marketplace.models import AuditEvent, Need, Notification, Proposal, Solution
+from marketplace.services import docking
+
+pytestmark = pytest.mark.django_db
+
+
+def test_matches_leave_out_over_budget_unless_asked_and_then_flag_them(world):
+    client = world.client("enterprise_a")
+
+    default = client.get(f"/api/needs/{world.need_a.ref}/matches/").json()
+    everything = client.get(f"/api/needs/{world.need_a.ref}/matches/?include_over_budget=true").json()
+
+    assert "S-KILN-PRICEY" not in [m["solution"]["ref"] for m in default]
+    pricey = next(m for m in everything if m["solution"]["ref"] == "S-KILN-PRICEY")
+    assert pricey["over_budget"] is True
+    assert [m["rank"] for m in default] == list(range(1, len(default) + 1))
+
+
+def test_compare_takes_one_to_three_known_solutions(world):
+    client = world.client("enterprise_a")
+    base = f"/api/needs/{world.need_a.ref}/compare/"
+
+    rows = client.get(base + "?solutions=S-KILN,S-KILN-PRICEY,S-ENERGY").json()
+    assert [r["solution"]["ref"] for r in rows] == ["S-KILN", "S-KILN-PRICEY", "S-ENERGY"]
+    assert [r["over_budget"] for r in rows] == [False, True, False]
+    assert rows[0]["structured"] > rows[1]["structured"]
+
+    too_many = client.get(base + "?solutions=S-KILN,S-KILN-PRICEY,S-ENERGY,S-MES")
+    unknown = client.get(base + "?solutions=S-KILN,S-NOPE")
+    assert too_many.status_code == unknown.status_code == 400
+    assert too_many.json() == {"solutions": [str(needs_api.COMPARE_COUNT)]}
+    assert "S-NOPE" in unknown.json()["solutions"][0]
+
+
+def test_field_errors_come_in_the_request_language(world):
+    client = world.client("enterprise_a")
+    body = {"title": "", "budget_max": "很多"}
+
+    chinese = client.post("/api/needs/", body, format="json").json()
+    english = client.post("/api/needs/", body, format="json", HTTP_ACCEPT_LANGUAGE="en").json()
+
+    assert set(chinese) == set(english) == {"title", "description", "budget_max"}
+    assert english["description"] == ["This field is required."]
+    assert chinese["description"] == ["该字段是必填项。"]
+    assert english["budget_max"] == ["A valid integer is required."]
+
+
+def test_service_refusals_are_translated_too(world):
+    client = world.client("provider_y")
+    path = f"/api/proposals/{world.proposal_x.pk}/withdraw/"
+    own = world.client("enterprise_a")
+
+    chinese = own.post(path, {}, format="json")
+    english = own.post(path, {}, format="json", HTTP_ACCEPT_LANGUAGE="en")
+
+    assert chinese.status_code == english.status_code == 403
+    assert chinese.json()["detail"] == str(docking.NOT_YOUR_PROPOSAL)
+    assert english.json()["detail"] == "Only your own provider's proposals can be withdrawn"
+    assert client.post(path, {}, format="json").status_code == 404
+
+
+def test_withdrawn_proposal_cannot_be_accepted(world):
+    docking.proposal_withdraw(actor=world.users["provider_x"], proposal=world.proposal_x)
+
+    response = world.client("enterprise_a").post(f"/api/proposals/{world.proposal_x.pk}/accept/", {}, format="json")
+
+    assert response.status_code == 409
+    assert response.json()["detail"] == str(docking.PROPOSAL_NOT_PENDING)
+
+
+def test_one_live_proposal_per_provider_and_need(world):
+    response = world.client("provider_x").post(
+        "/api/proposals/",
+        {"need": world.need_a.ref, "solution": "S-KILN", "price_quote": 100000, "weeks": 5},
+        format="json",
+    )
+    assert response.status_code == 409
+    assert response.json()["detail"] == str(docking.ALREADY_PROPOSED)
+
+
+def test_closing_as_contracted_needs_an_acceptance_and_declines_the_rest(world, django_capture_on_commit_callbacks):
+    client = world.client("enterprise_a")
+    close = f"/api/needs/{world.need_a.ref}/close/"
+
+    refused = client.post(close, {"outcome": "contracted"}, format="json")
+    assert refused.status_code == 409 and refused.json()["detail"] == str(docking.CONTRACTED_NEEDS_ACCEPTANCE)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        closed = client.post(close, {"outcome": "not_contracted"}, format="json")
+    assert closed.json()["status"] == "closed"
+    assert Proposal.objects.get(pk=world.proposal_x.pk).status == Proposal.Status.DECLINED
+    assert Notification.objects.filter(user=world.users["provider_x"], kind="proposal_declined").exists()
+    assert world.client("provider_x").get("/api/leads/").json()["count"] == 0  # closed needs leave the inbox
+
+
+def test_notifications_are_read_in_the_readers_language_and_mailed(world):
+    client = world.client("enterprise_a")
+
+    chinese = client.get("/api/notifications/").json()["results"][0]["text"]
+    english = client.get("/api/notifications/", HTTP_ACCEPT_LANGUAGE="en").json()["results"][0]["text"]
+
+    assert chinese.startswith("淄博海智造科技有限公司 对需求“窑炉节能”提交了方案建议")
+    assert english.startswith("淄博海智造科技有限公司 proposed for the need")
+    assert client.post("/api/notifications/read-all/", {}, format="json").json() == {"marked": 1}
+    assert client.get("/api/notifications/?unread=true").json()["count"] == 0
+    mailed = [m for m in mail.outbox if m.to == ["a-user@example.cn"]]
+    assert len(mailed) == 1 and "提交了方案建议" in mailed[0].body and "proposed for the need" in mailed[0].body
+
+
+def test_providers_hear_of_leads_above_the_threshold(world):
+    assert Notification.objects.filter(user=world.users["provider_x"], kind="new_lead", need=world.need_a).exists()
+    assert not Notification.objects.filter(user=world.users["provider_y"], need=world.need_a).exists()
+
+
+def test_lead_inbox_filters(world):
+    client = world.client("staff")
+
+    def needs(query: str) -> list[str]:
+        response = client.get("/api/leads/" + query)
+        assert response.status_code == 200, response.content
+        return sorted(lead["need"]["ref"] for lead in response.json()["results"])
+
+    assert needs("") == ["N-1", "N-B"]
+    assert needs("?city=青岛市") == ["N-B"]
+    assert needs("?county=博山区") == ["N-1"]
+    assert needs("?industry=ceramics") == ["N-1"]
+    assert needs("?budget_max=100000") == ["N-B"]
+    assert needs("?budget_min=100000") == ["N-1"]
+    assert needs("?score_min=99") == []
+    assert client.get("/api/leads/?budget_min=lots").status_code == 400
+
+
+def test_staff_labels_feed_the_offline_metrics(world):
+    client = world.client("staff")
+    before = client.get("/api/metrics/").json()
+    assert before["offline"] is None
+
+    for solution, grade in (("S-KILN", 2), ("S-ENERGY", 1), ("S-MES", 0)):
+        response = client.post("/api/match-labels/", {"need": "N-1", "solution": solution, "grade": grade, "note": "看过"}, format="json")
+        assert response.status_code == 201, response.content
+    relabel = client.post("/api/match-labels/", {"need": "N-1", "solution": "S-MES", "grade": 1}, format="json")
+    assert relabel.json()["grade"] == 1 and client.get("/api/match-labels/").json()["count"] == 3
+
+    after = client.get("/api/metrics/").json()
+    assert after["offline"]["needs"] == 1 and 0 < after["offline"]["ndcg@10"] <= 1
+    online = after["online"]
+    assert online["leads"] == 2 and online["interest_rate"] == 0.5  # X answered its lead, Y not yet
+    assert online["proposals"] == 1 and online["acceptance_rate"] is None
+    assert online["in_budget_coverage"] == 1.0
+    assert 0 <= online["exposure_gini"] <= 1
+    assert AuditEvent.objects.filter(action="match.labelled").count() == 4
+
+
+def test_token_authentication(world):
+    world.users["provider_x"].set_password("pw-123456")
+    world.users["provider_x"].save()
+    token = APIClient().post("/api/auth/token/", {"username": "prov_x", "password": "pw-123456"}, format="json").json()["token"]
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+
+    assert client.get("/api/leads/").json()["count"] == 1
+    client.credentials(HTTP_AUTHORIZATION="Token wrong")
+    assert client.get("/api/leads/").status_code == 401
+
+
+def test_anonymous_requests_are_throttled(world, settings):
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "3/minute", "user": "5/minute"}}
+    from rest_framework import throttling
+
+    throttling.SimpleRateThrottle.THROTTLE_RATES = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
+    try:
+        statuses = [APIClient().get("/api/solutions/").status_code for _ in range(4)]
+    finally:
+        from rest_framework.settings import api_settings
+
+        throttling.SimpleRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
+        cache.clear()
+    assert statuses == [200, 200, 200, 429]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL (CI runs it)")
+def test_two_racing_acceptances_one_wins(world):
+    second = Proposal.objects.create(
+        need=world.need_a, provider=Solution.objects.get(ref="S-ENERGY").provider,
+        solution=Solution.objects.get(ref="S-ENERGY"), price_quote=60000, weeks=4,
+    )  # fmt: skip
+    barrier, statuses = threading.Barrier(2), []
+
+    def accept(proposal_id: int) -> None:
+        try:
+            client = world.client("enterprise_a")
+            barrier.wait()
+            statuses.append(client.post(f"/api/proposals/{proposal_id}/accept/", {}, format="json").status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=accept, args=(pk,)) for pk in (world.proposal_x.pk, second.pk)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(statuses) == [200, 409]
+    assert Proposal.objects.filter(need=world.need_a, status=Proposal.Status.ACCEPTED).count() == 1
+
+
+def test_the_database_refuses_a_second_acceptance_even_without_the_service(world):
+    from django.db import IntegrityError, transaction
+
+    Proposal.objects.filter(pk=world.proposal_x.pk).update(status=Proposal.Status.ACCEPTED)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Proposal.objects.create(
+            need=world.need_a, provider=world.lead_y.provider, solution=Solution.objects.get(ref="S-MES"),
+            price_quote=1, weeks=1, status=Proposal.Status.ACCEPTED,
+        )  # fmt: skip
+    assert Need.objects.get(pk=world.need_a.pk).proposals.filter(status="accepted").count() == 1
