@@ -82,7 +82,7 @@ class NeedForm(MoneyMixin, forms.Form):
 
     title = forms.CharField(label=_("需求标题"), max_length=200)
     description = forms.CharField(
-        label=_("遇到的问题"), max_length=models.DESCRIPTION_MAX_CHARS, widget=forms.Textarea(attrs={"rows": 6})
+        label=_("遇到的问题"), max_length=models.DESCRIPTION_MAX_CHARS, widget=forms.Textarea(attrs={"rows": 6, "data-user-text": ""})
     )
     budget_max = forms.CharField(label=_("预算上限"), max_length=32)
     budget_unit = _unit_field(_("预算单位"))
@@ -144,7 +144,7 @@ class ProposalForm(MoneyMixin, forms.Form):
     weeks = forms.IntegerField(label=_("几周上线"), min_value=1, max_value=models.DEPLOYMENT_WEEKS_MAX)
     message = forms.CharField(
         label=_("给企业的留言"), max_length=models.PROPOSAL_MESSAGE_MAX_CHARS, required=False,
-        widget=forms.Textarea(attrs={"rows": 4}),
+        widget=forms.Textarea(attrs={"rows": 4, "data-user-text": ""}),
     )  # fmt: skip
 
     MONEY_FIELDS = (("price_quote", "price_unit"),)
@@ -185,7 +185,7 @@ class SolutionForm(MoneyMixin, forms.Form):
     title = forms.CharField(label=_("方案名称"), max_length=200)
     category = forms.ModelChoiceField(label=_("类别"), queryset=models.Category.objects.order_by("position"), empty_label=_("请选择类别"))
     description = forms.CharField(
-        label=_("方案介绍"), max_length=models.DESCRIPTION_MAX_CHARS, widget=forms.Textarea(attrs={"rows": 6})
+        label=_("方案介绍"), max_length=models.DESCRIPTION_MAX_CHARS, widget=forms.Textarea(attrs={"rows": 6, "data-user-text": ""})
     )
     price_min = forms.CharField(label=_("最低报价"), max_length=32)
     price_max = forms.CharField(label=_("最高报价"), max_length=32)

@@ -101,6 +101,12 @@ def test_enterprise_posts_provider_proposes_enterprise_accepts_both_see_contacts
     expect(first.locator(".reason-badges")).to_contain_text("6周上线")
     expect(page.locator(".match-card .badge-ok", has_text="报价在预算内").first).to_be_visible()
     screenshot("a2-need-matches")
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone
+    expect(page.locator(".match-card").first).to_be_visible()
+    full = screenshot("a2-need-phone")
+    page.evaluate("document.getElementById('matches').scrollIntoView()")
+    page.screenshot(path=str(full.with_name(f"{full.stem}-matches.png")))  # what the thumb sees
+    page.set_viewport_size({"width": 1280, "height": 900})
     need = models.Need.objects.get(title=NEED_TITLE)
     assert need.budget_max == 150_000
 

@@ -62,10 +62,11 @@ def test_service_refusals_are_translated_too(world):
     own = world.client("enterprise_a")
 
     chinese = own.post(path, {}, format="json")
+    expected_chinese = str(docking.NOT_YOUR_PROPOSAL)  # before the English request activates English here
     english = own.post(path, {}, format="json", HTTP_ACCEPT_LANGUAGE="en")
 
     assert chinese.status_code == english.status_code == 403
-    assert chinese.json()["detail"] == str(docking.NOT_YOUR_PROPOSAL)
+    assert chinese.json()["detail"] == expected_chinese == "只能撤回本服务商的方案建议"
     assert english.json()["detail"] == "Only your own provider's proposals can be withdrawn"
     assert client.post(path, {}, format="json").status_code == 404
 
@@ -181,13 +182,14 @@ def test_anonymous_requests_are_throttled(world, settings):
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "3/minute", "user": "5/minute"}}
     from rest_framework import throttling
 
+    # Restore the rates seen before: api_settings still holds the 3/minute above at this point, and
+    # leaving them would throttle later tests that run within the minute.
+    original = throttling.SimpleRateThrottle.THROTTLE_RATES
     throttling.SimpleRateThrottle.THROTTLE_RATES = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
     try:
         statuses = [APIClient().get("/api/solutions/").status_code for _ in range(4)]
     finally:
-        from rest_framework.settings import api_settings
-
-        throttling.SimpleRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
+        throttling.SimpleRateThrottle.THROTTLE_RATES = original
         cache.clear()
     assert statuses == [200, 200, 200, 429]
 
