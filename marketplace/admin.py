@@ -243,3 +243,40 @@ class CountyAdmin(admin.ModelAdmin):
     list_filter = ("city",)
     search_fields = ("name", "city__name")
     list_select_related = ("city",)
+
+
+class ReadOnly(admin.ModelAdmin):
+    """Written only by services (with their checks and audit trail); the admin looks."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(models.Proposal)
+class ProposalAdmin(ReadOnly):
+    list_display = ("need", "provider", "solution", "price_quote", "weeks", "status", "created_at", "decided_at")
+    list_filter = ("status", "provider__tier", "need__enterprise__city")
+    search_fields = ("need__ref", "need__title", "provider__name", "solution__ref")
+    list_select_related = ("need", "provider", "solution")
+
+
+@admin.register(models.AuditEvent)
+class AuditEventAdmin(ReadOnly):
+    list_display = ("at", "action", "actor", "need", "proposal", "data")
+    list_filter = ("action",)
+    search_fields = ("need__ref", "actor__username")
+    list_select_related = ("actor", "need", "proposal")
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(models.Notification)
+class NotificationAdmin(ReadOnly):
+    list_display = ("created_at", "user", "kind", "need", "read_at")
+    list_filter = ("kind",)
+    search_fields = ("user__username", "need__ref")
+    list_select_related = ("user", "need")

@@ -9,14 +9,15 @@ from decimal import Decimal, InvalidOperation
 from django import forms
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
+from django.forms.utils import ErrorDict
 from django.utils.translation import gettext_lazy as _
 
 from marketplace import models
 from marketplace.credit_codes import ALPHABET, check_character
 
 # Messages the user sees (tests assert them).
-PRICE_INVALID = _("价格上限请填写金额，例如 200000 或 20万")
-WEEKS_INVALID = _("上线周期请填写整周数，例如 8")
+PRICE_INVALID = _("请填写金额，例如 200000 或 20万")
+WEEKS_INVALID = _("请填写整周数，例如 8")
 FILTER_INVALID = _("筛选条件有误，请检查后重试：")
 USERNAME_TAKEN = _("该用户名已被使用")
 PASSWORDS_DIFFER = _("两次输入的密码不一致")
@@ -84,21 +85,28 @@ class SolutionSearchForm(forms.Form):
         self.fields["price_max"].widget.attrs.update(placeholder=_("如 20万 或 200000"), inputmode="decimal")
         self.fields["deployment_weeks_max"].widget.attrs.update(placeholder=_("如 8"), inputmode="numeric")
 
-    def filters(self) -> tuple[dict[str, str], list[str]]:
-        """(filters for ``solution_list``, messages about values that could not be read)."""
+    def full_clean(self) -> None:
+        # Validation is SolutionFilter's (the same rules as the API); this form only renders, and
+        # carries the errors put on it by ``filters()`` and by the view.
+        self._errors = ErrorDict()
+        self.cleaned_data = {}
+
+    def filters(self) -> dict[str, str]:
+        """The query string as ``solution_list`` takes it: money in RMB, empty values left out.
+        Values that cannot be read become field errors and are left out too."""
+        self.full_clean()
         data = self.data or {}
         filters = {name: data.get(name, "").strip() for name in self.FIELD_NAMES if data.get(name, "").strip()}
-        problems: list[str] = []
         if "price_max" in filters:
             try:
                 filters["price_max"] = str(parse_price(filters["price_max"]))
             except ValueError:
-                problems.append(str(PRICE_INVALID))
+                self.add_error("price_max", PRICE_INVALID)
                 del filters["price_max"]
         if "deployment_weeks_max" in filters and not filters["deployment_weeks_max"].isdigit():
-            problems.append(str(WEEKS_INVALID))
+            self.add_error("deployment_weeks_max", WEEKS_INVALID)
             del filters["deployment_weeks_max"]
-        return filters, problems
+        return filters
 
 
 class CountyChoiceField(forms.ModelChoiceField):

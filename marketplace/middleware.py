@@ -21,8 +21,10 @@ class ChineseFirstLocaleMiddleware:
             # API clients (a county portal, a provider's CRM) say what they read in the header.
             chosen = translation.get_language_from_request(request)
         language = chosen if chosen in self.supported else settings.LANGUAGE_CODE
-        translation.activate(language)
         request.LANGUAGE_CODE = language
-        response = self.get_response(request)
+        # override, not activate: the thread goes back to its language after the response, so one
+        # request's choice never leaks into whatever the thread does next (a test, a job, a request).
+        with translation.override(language):
+            response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
         return response

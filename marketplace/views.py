@@ -38,20 +38,16 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def solution_list(request: HttpRequest) -> HttpResponse:
     form = forms.SolutionSearchForm(request.GET)
-    filters, problems = form.filters()
-    field_errors: list[tuple[str, str]] = []
+    filters = form.filters()
     try:
         solutions = selectors.solution_list(filters=filters)
     except FilterError as error:
-        for name, errors in error.errors.items():
-            label = form.fields[name].label if name in form.fields else name
-            field_errors.extend((str(label), str(message)) for message in errors)
-        solutions = selectors.solution_list(filters={})[:0]
+        for name, messages_ in error.errors.items():
+            form.add_error(name if name in form.fields else None, list(messages_))
+        solutions = selectors.solution_list()[:0]
     return render(request, "marketplace/solution_list.html", {
         "form": form,
         "page_obj": _page(request, solutions),
-        "problems": problems,
-        "field_errors": field_errors,
         "filter_invalid": forms.FILTER_INVALID,
         "query": _query_without_page(request),
         "counties_by_city": _county_names_by_city(),
@@ -70,7 +66,9 @@ def solution_detail(request: HttpRequest, ref: str) -> HttpResponse:
     solution = get_object_or_404(selectors.solution_list(), ref=ref)
     return render(request, "marketplace/solution_detail.html", {
         "solution": solution,
-        "more_from_provider": selectors.solution_list(filters={"provider": solution.provider.ref}).exclude(pk=solution.pk)[:3],
+        "more_from_provider": (
+            selectors.solution_list(filters={"provider": solution.provider.ref}).exclude(pk=solution.pk)[:3]
+        ),
     })  # fmt: skip
 
 

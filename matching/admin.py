@@ -1,15 +1,8 @@
-"""Read-only views of what the matcher stored: index versions, each need's matches, leads."""
+"""Read-only views of what the matcher stored: index versions, each need's matches, leads, labels."""
 from django.contrib import admin
 
-from matching.models import IndexState, Lead, Match
-
-
-class ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
+from marketplace.admin import ReadOnly
+from matching.models import IndexState, Lead, Match, MatchLabel
 
 
 @admin.register(IndexState)
@@ -35,3 +28,11 @@ class LeadAdmin(ReadOnly):
     list_filter = ("month", "provider__tier", "need__enterprise__city")
     search_fields = ("provider__name", "need__title", "need__ref")
     list_select_related = ("provider", "need", "solution")
+
+
+@admin.register(MatchLabel)
+class MatchLabelAdmin(ReadOnly):
+    list_display = ("need", "solution", "grade", "note", "labelled_by", "updated_at")
+    list_filter = ("grade",)
+    search_fields = ("need__ref", "solution__ref", "note")
+    list_select_related = ("need", "solution", "labelled_by")

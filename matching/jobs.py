@@ -30,7 +30,7 @@ def _run(function: Callable[..., object], kwargs: dict) -> None:
     try:
         function(**kwargs)
     except Exception:  # a background job has no caller to raise to: log it loudly
-        logger.exception("matching job %s failed", function.__name__)
+        logger.exception("matching job %s failed", getattr(function, "__qualname__", function))
         raise
     finally:
         connections.close_all()

@@ -40,6 +40,13 @@ def chinese_first():
     translation.activate(settings.LANGUAGE_CODE)
 
 
+@pytest.fixture
+def reference_data(db) -> None:
+    """The taxonomy tables. A data migration fills them, but a transactional test's flush empties
+    them for the tests after it, so tests that may follow one load them again (idempotent)."""
+    call_command("load_taxonomy", verbosity=0)
+
+
 class ImportResult:
     def __init__(self, returncode: int, stdout: str, stderr: str):
         self.returncode, self.stdout, self.stderr = returncode, stdout, stderr

@@ -37,6 +37,6 @@ def price_range(low: int, high: int) -> str:
         return money(low)
     if _english():
         return f"RMB {low:,}–{high:,}"
-    if low >= 10_000:
+    if high >= 10_000:
         return f"{_wan(low)}–{_wan(high)}万元"
     return f"{low}–{high}元"

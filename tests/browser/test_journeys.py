@@ -35,7 +35,7 @@ def test_visitor_searches_in_chinese_filters_by_city_and_opens_a_solution(page, 
 
 def test_bad_filter_values_show_a_message_in_the_page(page, screenshot):
     page.goto("/solutions/?price_max=abc&city=不存在&page=999")
-    expect(page.locator("#filter-errors")).to_contain_text("价格上限请填写金额")
+    expect(page.locator("#filter-errors")).to_contain_text("起步价不超过：请填写金额")
     screenshot("bad-filters")
 
 

@@ -204,7 +204,7 @@ def test_switching_to_english_shows_the_same_pages_in_english(page, screenshot, 
     expect(page.get_by_role("navigation", name="Main navigation").get_by_role("link", name="My needs")).to_be_visible()
     screenshot("d1-need-english")
     page.locator(".bell").click()
-    expect(page.locator(".notification").first).to_contain_text(f"{BRAIN_PROVIDER} proposed for the need “{NEED_TITLE}” at 120,000 RMB")
+    expect(page.locator(".notification").first).to_contain_text(f"{BRAIN_PROVIDER} proposed for the need “{NEED_TITLE}” at RMB 120,000")
     screenshot("d2-notifications-english")
     _log_out(page)
 

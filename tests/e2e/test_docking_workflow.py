@@ -34,7 +34,7 @@ def _ok(response, status: int = 200) -> dict | list:
 
 
 @pytest.fixture
-def docking_world(real_model, settings, run_command, write_file):
+def docking_world(reference_data, real_model, settings, run_command, write_file):
     settings.NOTIFY_LEAD_MIN_SCORE = 0.0
     assert run_command("import_catalog", str(write_file("catalog.csv", fixture_catalog_rows(_kiln_catalog)))).returncode == 0
     assert run_command("build_index", "--no-refresh").returncode == 0

@@ -53,7 +53,11 @@ def test_invalid_filters_show_messages_not_errors(client, seeded_catalog):
     assert str(forms.FILTER_INVALID) in body
     assert str(forms.PRICE_INVALID) in body
     assert str(forms.WEEKS_INVALID) in body
-    assert "类别：" in body
+    errors = response.context["form"].errors
+    assert errors["price_max"] == [str(forms.PRICE_INVALID)]
+    assert errors["deployment_weeks_max"] == [str(forms.WEEKS_INVALID)]
+    assert list(errors) == ["price_max", "deployment_weeks_max", "category"]
+    assert '<a href="#id_category">类别</a>：' in body
     assert titles(response) == []
 
 
@@ -89,3 +93,23 @@ def test_english_pages(client, seeded_catalog):
     body = client.get("/solutions/S-KILN/").content.decode()
 
     assert "RMB 80,000–180,000" in body and "6 weeks" in body and "Regions served" in body
+
+
+@pytest.mark.parametrize(
+    ("language", "low", "high", "shown"),
+    [
+        ("zh-hans", 80_000, 180_000, "8–18万元"),
+        ("zh-hans", 0, 8_000, "0–8000元"),
+        ("zh-hans", 0, 15_000, "0–1.5万元"),
+        ("zh-hans", 50_000, 50_000, "5万元"),
+        ("en", 80_000, 180_000, "RMB 80,000–180,000"),
+        ("en", 5_000, 5_000, "RMB 5,000"),
+    ],
+)
+def test_price_ranges_read_naturally(language, low, high, shown):
+    from django.utils import translation
+
+    from marketplace.templatetags.marketplace_ui import price_range
+
+    with translation.override(language):
+        assert price_range(low, high) == shown

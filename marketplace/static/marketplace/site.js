@@ -44,7 +44,16 @@
     });
   }
 
+  // Long filter forms fold away on narrow screens so the results come first.
+  function collapseNarrow() {
+    if (!window.matchMedia("(max-width: 900px)").matches) return;
+    document.querySelectorAll("details[data-collapse-narrow]").forEach(function (details) {
+      if (!details.querySelector(".field-invalid")) details.open = false;
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    collapseNarrow();
     countyPickers();
     autosubmit();
     navToggle();

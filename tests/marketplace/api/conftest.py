@@ -39,7 +39,7 @@ class World:
 
 
 @pytest.fixture
-def world(db, settings, run_command, write_file, django_capture_on_commit_callbacks) -> World:
+def world(reference_data, settings, run_command, write_file, django_capture_on_commit_callbacks) -> World:
     from marketplace import models
     from marketplace.services import docking
     from matching import services

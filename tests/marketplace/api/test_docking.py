@@ -62,11 +62,10 @@ def test_service_refusals_are_translated_too(world):
     own = world.client("enterprise_a")
 
     chinese = own.post(path, {}, format="json")
-    expected_chinese = str(docking.NOT_YOUR_PROPOSAL)  # before the English request activates English here
     english = own.post(path, {}, format="json", HTTP_ACCEPT_LANGUAGE="en")
 
     assert chinese.status_code == english.status_code == 403
-    assert chinese.json()["detail"] == expected_chinese == "只能撤回本服务商的方案建议"
+    assert chinese.json()["detail"] == str(docking.NOT_YOUR_PROPOSAL)
     assert english.json()["detail"] == "Only your own provider's proposals can be withdrawn"
     assert client.post(path, {}, format="json").status_code == 404
 
@@ -175,21 +174,15 @@ def test_token_authentication(world):
     assert client.get("/api/leads/").status_code == 401
 
 
-def test_anonymous_requests_are_throttled(world, settings):
+def test_anonymous_requests_are_throttled(world, monkeypatch):
     from django.core.cache import cache
-
-    cache.clear()
-    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "3/minute", "user": "5/minute"}}
     from rest_framework import throttling
 
-    # Restore the rates seen before: api_settings still holds the 3/minute above at this point, and
-    # leaving them would throttle later tests that run within the minute.
-    original = throttling.SimpleRateThrottle.THROTTLE_RATES
-    throttling.SimpleRateThrottle.THROTTLE_RATES = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
+    cache.clear()
+    monkeypatch.setattr(throttling.SimpleRateThrottle, "THROTTLE_RATES", {"anon": "3/minute", "user": "5/minute"})
     try:
         statuses = [APIClient().get("/api/solutions/").status_code for _ in range(4)]
     finally:
-        throttling.SimpleRateThrottle.THROTTLE_RATES = original
         cache.clear()
     assert statuses == [200, 200, 200, 429]
 
@@ -231,3 +224,20 @@ def test_the_database_refuses_a_second_acceptance_even_without_the_service(world
             price_quote=1, weeks=1, status=Proposal.Status.ACCEPTED,
         )  # fmt: skip
     assert Need.objects.get(pk=world.need_a.pk).proposals.filter(status="accepted").count() == 1
+
+
+def test_evaluate_matching_reads_the_staff_labels(world, run_command):
+    from matching import services
+
+    assert "no match has been labelled yet" in run_command("evaluate_matching", "--labels").stderr
+    services.match_label_set(actor=world.users["staff"], need=world.need_a, solution=Solution.objects.get(ref="S-KILN"), grade=2)
+
+    result = run_command("evaluate_matching", "--labels", "--json")
+
+    assert result.returncode == 0, result.stderr
+    import json
+
+    rows = {row["variant"]: row for row in json.loads(result.stdout)}
+    assert rows["fused + structured (blend)"]["needs"] == 1
+    assert rows["fused + structured (blend)"]["mrr"] == 1.0  # the kiln brain leads the kiln need
+    assert run_command("evaluate_matching", "--labels", "--qrels", "x.csv").returncode == 1
