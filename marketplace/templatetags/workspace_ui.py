@@ -21,6 +21,21 @@ def _tone(reason_zh: str) -> str:
     return "ok"
 
 
+_CITY_NAMES_EN: dict[str, str] = {}
+
+
+def _english_places(text: str) -> str:
+    """The matcher's English reasons name cities as stored (淄博市): show them in English (Zibo)."""
+    if not _CITY_NAMES_EN:
+        from marketplace.models import City
+
+        _CITY_NAMES_EN.update(City.objects.values_list("name", "name_en"))
+    for name, name_en in _CITY_NAMES_EN.items():
+        if name in text:
+            text = text.replace(name, name_en)
+    return text
+
+
 def _get(obj, name: str):
     return obj.get(name) if isinstance(obj, Mapping) else getattr(obj, name, None)
 
@@ -34,7 +49,7 @@ def reason_badges(obj) -> list[dict[str, str]]:
     zh = list(_get(obj, "reasons_zh") or [])
     en = list(_get(obj, "reasons_en") or [])
     english = (get_language() or "").startswith("en")
-    shown = en if english and len(en) == len(zh) else zh
+    shown = [_english_places(text) for text in en] if english and len(en) == len(zh) else zh
     return [{"text": text, "tone": _tone(reason)} for text, reason in zip(shown, zh)]
 
 

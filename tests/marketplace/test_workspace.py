@@ -49,6 +49,7 @@ def test_badges_follow_the_language_and_mark_caveats():
         ("报价在预算内", "ok"), ("未列出陶瓷行业", "warn"), ("全省服务", "soft"), ("6周上线", "ok")]
     with translation.override("en"):
         assert [b["text"] for b in reason_badges(match)][0] == "Priced within budget"
+        assert reason_badges({"reasons_zh": ["服务淄博市"], "reasons_en": ["Serves 淄博市"]})[0]["text"] == "Serves Zibo"
 
 
 def _login(client, username: str) -> models.User:
@@ -193,3 +194,13 @@ def test_notifications_bell_counts_and_mark_all_read(client, workspace):
     client.post("/notifications/read-all/")
     assert not models.Notification.objects.filter(user=user, read_at__isnull=True).exists()
     assert "data-unread-count" not in client.get("/").content.decode()
+
+
+def test_seed_demo_again_resets_the_demo_need_and_keeps_its_lead(workspace, run_command):
+    assert run_command("seed_demo").returncode == 0
+
+    need = models.Need.objects.get(ref="DEMO-N1")
+    assert (need.status, need.proposals.count()) == ("open", 0)
+    assert Lead.objects.filter(need=need, provider__users__username="demo-provider").exists()
+    assert models.Enterprise.objects.get(users__username="demo-enterprise").contact_phone
+    assert models.Provider.objects.get(users__username="demo-provider").contact_phone
