@@ -75,7 +75,7 @@ def _posted_need(user: models.User) -> models.Need:
 def test_enterprise_posts_provider_proposes_enterprise_accepts_both_see_contacts(page, screenshot, people):
     # (a) The enterprise posts its need in Chinese and sees explained matches.
     _log_in(page, "boshan-ceramics")
-    page.get_by_role("link", name="我的需求").click()
+    page.get_by_role("navigation", name="主导航").get_by_role("link", name="我的需求").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("我的需求")
     page.get_by_role("link", name="发布第一条需求").click()
     expect(page.get_by_label("所在城市")).to_have_value("淄博市")  # pre-filled from the enterprise
@@ -132,7 +132,7 @@ def test_enterprise_posts_provider_proposes_enterprise_accepts_both_see_contacts
     assert Lead.objects.filter(need=need, provider=provider).exists()
     _log_in(page, "hzz-sales")
     expect(page.locator(".bell-count")).to_have_text("1")  # the new-lead notification
-    page.get_by_role("link", name="线索").click()
+    page.get_by_role("navigation", name="主导航").get_by_role("link", name="线索", exact=True).click()
     lead_card = page.locator(".lead-card", has_text=NEED_TITLE)
     expect(lead_card).to_contain_text(BRAIN)  # why matched: which solution, and the reasons
     expect(lead_card.locator(".reason-badges")).to_contain_text("服务淄博市")
@@ -167,7 +167,7 @@ def test_enterprise_posts_provider_proposes_enterprise_accepts_both_see_contacts
     _log_out(page)
 
     _log_in(page, "hzz-sales")
-    page.get_by_role("link", name="我的方案建议").click()
+    page.get_by_role("navigation", name="主导航").get_by_role("link", name="我的方案建议").click()
     accepted = page.locator(".proposal-card", has_text=NEED_TITLE)
     expect(accepted).to_contain_text("已接受")
     expect(accepted.locator(".contact-card")).to_contain_text("淄博博山陶瓷示范厂")
@@ -209,7 +209,7 @@ def test_switching_to_english_shows_the_same_pages_in_english(page, screenshot, 
     _log_out(page)
 
     _log_in(page, "hzz-sales", "Username", "Password", "Log in")
-    page.get_by_role("link", name="Leads").click()
+    page.get_by_role("navigation", name="Main navigation").get_by_role("link", name="Leads", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Leads")
     expect(page.locator(".lead-card", has_text=NEED_TITLE)).to_contain_text("Proposal sent")
     expect(page.get_by_role("button", name="Filter")).to_be_visible()
