@@ -16,6 +16,7 @@ from marketplace.forms import COUNTY_NOT_IN_CITY, CountyChoiceField, parse_price
 AMOUNT_INVALID = _("请填写金额，例如 15（万元）或 150000（元）")
 AMOUNT_TOO_LARGE = _("金额过大，请检查单位是否选对")
 PRICE_ORDER = _("最高报价不能低于最低报价")
+SCORE_INVALID = _("匹配度请填写 0 到 100 之间的数字")
 MONEY_MAX = 2_000_000_000
 
 UNIT_YUAN, UNIT_WAN = "yuan", "wan"
@@ -82,14 +83,25 @@ class NeedForm(MoneyMixin, forms.Form):
 
     title = forms.CharField(label=_("需求标题"), max_length=200)
     description = forms.CharField(
-        label=_("遇到的问题"), max_length=models.DESCRIPTION_MAX_CHARS, widget=forms.Textarea(attrs={"rows": 6, "data-user-text": ""})
+        label=_("遇到的问题"),
+        max_length=models.DESCRIPTION_MAX_CHARS,
+        widget=forms.Textarea(attrs={"rows": 6, "data-user-text": ""}),
     )
     budget_max = forms.CharField(label=_("预算上限"), max_length=32)
     budget_unit = _unit_field(_("预算单位"))
-    timeline_weeks = forms.IntegerField(label=_("希望几周内上线"), min_value=1, max_value=models.DEPLOYMENT_WEEKS_MAX, required=False)
-    industry = forms.ModelChoiceField(label=_("所属行业"), queryset=models.Industry.objects.order_by("position"), empty_label=_("请选择行业"))
+    timeline_weeks = forms.IntegerField(
+        label=_("希望几周内上线"), min_value=1, max_value=models.DEPLOYMENT_WEEKS_MAX, required=False
+    )
+    industry = forms.ModelChoiceField(
+        label=_("所属行业"), queryset=models.Industry.objects.order_by("position"), empty_label=_("请选择行业")
+    )
     city = forms.ModelChoiceField(label=_("所在城市"), queryset=models.City.objects.all(), empty_label=_("请选择城市"))
-    county = CountyChoiceField(label=_("所在区县"), queryset=models.County.objects.select_related("city"), required=False, empty_label=_("请选择区县"))
+    county = CountyChoiceField(
+        label=_("所在区县"),
+        queryset=models.County.objects.select_related("city"),
+        required=False,
+        empty_label=_("请选择区县"),
+    )
 
     MONEY_FIELDS = (("budget_max", "budget_unit"),)
     PLACE_FIELDS = ("industry", "city", "county")
@@ -151,13 +163,16 @@ class ProposalForm(MoneyMixin, forms.Form):
 
     def __init__(self, *args, provider: models.Provider, lead=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["solution"].queryset = models.Solution.objects.filter(provider=provider, is_active=True).order_by("title")
+        own = models.Solution.objects.filter(provider=provider, is_active=True).order_by("title")
+        self.fields["solution"].queryset = own
         self.fields["price_quote"].widget.attrs.update(inputmode="decimal", placeholder=_("如 12"))
         self.fields["weeks"].widget.attrs.update(inputmode="numeric")
         self.fields["message"].widget.attrs.update(placeholder=_("简单介绍您的做法、类似案例和下一步安排"))
         if lead is not None and not self.is_bound:
             amount, unit = from_rmb(lead.solution.price_min)
-            self.initial.update(solution=lead.solution_id, price_quote=amount, price_unit=unit, weeks=lead.solution.deployment_weeks)
+            self.initial.update(
+                solution=lead.solution_id, price_quote=amount, price_unit=unit, weeks=lead.solution.deployment_weeks
+            )
 
     def clean(self) -> dict:
         cleaned = super().clean()
@@ -183,15 +198,21 @@ class ProviderProfileForm(forms.Form):
 
 class SolutionForm(MoneyMixin, forms.Form):
     title = forms.CharField(label=_("方案名称"), max_length=200)
-    category = forms.ModelChoiceField(label=_("类别"), queryset=models.Category.objects.order_by("position"), empty_label=_("请选择类别"))
+    category = forms.ModelChoiceField(
+        label=_("类别"), queryset=models.Category.objects.order_by("position"), empty_label=_("请选择类别")
+    )
     description = forms.CharField(
-        label=_("方案介绍"), max_length=models.DESCRIPTION_MAX_CHARS, widget=forms.Textarea(attrs={"rows": 6, "data-user-text": ""})
+        label=_("方案介绍"),
+        max_length=models.DESCRIPTION_MAX_CHARS,
+        widget=forms.Textarea(attrs={"rows": 6, "data-user-text": ""}),
     )
     price_min = forms.CharField(label=_("最低报价"), max_length=32)
     price_max = forms.CharField(label=_("最高报价"), max_length=32)
     price_unit = _unit_field(_("报价单位"))
     deployment_weeks = forms.IntegerField(label=_("上线周期(周)"), min_value=0, max_value=models.DEPLOYMENT_WEEKS_MAX)
-    delivery_mode = forms.ModelChoiceField(label=_("交付方式"), queryset=models.DeliveryMode.objects.order_by("position"), empty_label=_("请选择交付方式"))
+    delivery_mode = forms.ModelChoiceField(
+        label=_("交付方式"), queryset=models.DeliveryMode.objects.order_by("position"), empty_label=_("请选择交付方式")
+    )
     all_industries = forms.BooleanField(label=_("适用全部行业"), required=False)
     industries = forms.ModelMultipleChoiceField(
         label=_("适用行业"), queryset=models.Industry.objects.order_by("position"), required=False,
@@ -305,5 +326,3 @@ class LeadFilterForm(forms.Form):
                 filters["score_min"] = str(percent / 100)
         return filters, problems
 
-
-SCORE_INVALID = _("匹配度请填写 0 到 100 之间的数字")

@@ -89,9 +89,16 @@ def _docking_message(request: HttpRequest, error: docking.DockingError) -> None:
 
 def _back(request: HttpRequest, fallback: str) -> HttpResponse:
     target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if _safe(request, target):
         return redirect(target)
     return redirect(fallback)
+
+
+def _safe(request: HttpRequest, target: str) -> bool:
+    """A redirect target on this site (never another host)."""
+    return bool(target) and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
 
 
 # ------------------------------------------------------------------------------ enterprise
@@ -155,7 +162,9 @@ def need_edit(request: HttpRequest, ref: str) -> HttpResponse:
         else:
             messages.success(request, NEED_SAVED)
             return redirect("web:need_detail", ref=need.ref)
-    return render(request, "marketplace/workspace/need_form.html", {"form": form, "need": need, "enterprise": need.enterprise})
+    return render(
+        request, "marketplace/workspace/need_form.html", {"form": form, "need": need, "enterprise": need.enterprise}
+    )
 
 
 def _matches(need: models.Need, *, include_over_budget: bool) -> tuple[list[dict], bool]:
@@ -174,7 +183,9 @@ def _matches(need: models.Need, *, include_over_budget: bool) -> tuple[list[dict
 def need_detail(request: HttpRequest, ref: str) -> HttpResponse:
     need = _need_for(request, ref)
     over_budget = request.GET.get("over_budget") in ("1", "on", "true")
-    matches, ready = _matches(need, include_over_budget=over_budget) if need.status == models.Need.Status.OPEN else ([], True)
+    matches, ready = [], True
+    if need.status == models.Need.Status.OPEN:
+        matches, ready = _matches(need, include_over_budget=over_budget)
     proposals = list(selectors.proposal_list(user=request.user, filters={"need": need.ref}))
     for proposal in proposals:
         proposal.contacts_visible = selectors.contacts_visible(user=request.user, proposal=proposal)
@@ -269,7 +280,9 @@ def lead_list(request: HttpRequest) -> HttpResponse:
     rows = list(page_obj.object_list)
     why = {
         (m.need_id, m.solution_id): m
-        for m in Match.objects.filter(need__in=[lead.need_id for lead in rows], solution__in=[lead.solution_id for lead in rows])
+        for m in Match.objects.filter(
+            need__in=[lead.need_id for lead in rows], solution__in=[lead.solution_id for lead in rows]
+        )
     }
     answered = dict(
         selectors.proposal_list(user=request.user).filter(need__in=[lead.need_id for lead in rows])
@@ -281,7 +294,10 @@ def lead_list(request: HttpRequest) -> HttpResponse:
         "form": form,
         "problems": problems,
         "page_obj": page_obj,
-        "rows": [{"lead": lead, "why": why.get((lead.need_id, lead.solution_id)), "answered": answered.get(lead.need_id)} for lead in rows],
+        "rows": [
+            {"lead": lead, "why": why.get((lead.need_id, lead.solution_id)), "answered": answered.get(lead.need_id)}
+            for lead in rows
+        ],
         "query": query.urlencode(),
         "filtered": bool(filters),
         "counties_by_city": {
@@ -334,7 +350,9 @@ def proposal_list(request: HttpRequest) -> HttpResponse:
     for proposal in page_obj.object_list:
         proposal.contacts_visible = selectors.contacts_visible(user=request.user, proposal=proposal)
     lead_ids = dict(
-        selectors.lead_list(user=request.user).filter(need__in=[p.need_id for p in page_obj.object_list]).values_list("need_id", "pk")
+        selectors.lead_list(user=request.user)
+        .filter(need__in=[p.need_id for p in page_obj.object_list])
+        .values_list("need_id", "pk")
     )
     for proposal in page_obj.object_list:
         proposal.lead_id = lead_ids.get(proposal.need_id)
@@ -350,7 +368,7 @@ def proposal_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def provider_profile(request: HttpRequest) -> HttpResponse:
     provider = request.user.provider
-    initial = {name: getattr(provider, name) for name in ("contact_name", "contact_phone", "contact_email", "lead_capacity")}
+    initial = {name: getattr(provider, name) for name in forms.ProviderProfileForm.base_fields}
     form = forms.ProviderProfileForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -386,11 +404,14 @@ def my_solution_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def my_solution_form(request: HttpRequest, ref: str | None = None) -> HttpResponse:
     solution = _own_solution(request, ref) if ref else None
-    form = forms.SolutionForm(request.POST or None, initial=forms.SolutionForm.initial_for(solution) if solution else None)
+    initial = forms.SolutionForm.initial_for(solution) if solution else None
+    form = forms.SolutionForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             if solution is None:
-                solution = services.solution_create(actor=request.user, provider=request.user.provider, **form.service_arguments())
+                solution = services.solution_create(
+                    actor=request.user, provider=request.user.provider, **form.service_arguments()
+                )
             else:
                 services.solution_update(actor=request.user, solution=solution, **form.service_arguments())
         except (ValidationError, PermissionDenied) as error:
@@ -445,7 +466,11 @@ def notification_list(request: HttpRequest) -> HttpResponse:
         .values_list("need_id", "pk")
     )  # fmt: skip
     rows = [
-        {"notification": n, "text": notifications.notification_text(n), "link": _notification_link(request.user, n, leads)}
+        {
+            "notification": n,
+            "text": notifications.notification_text(n),
+            "link": _notification_link(request.user, n, leads),
+        }
         for n in page_obj.object_list
     ]
     return render(request, "marketplace/workspace/notification_list.html", {
@@ -462,7 +487,7 @@ def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
     notification = get_object_or_404(selectors.notification_list(user=request.user), pk=pk)
     notifications.notifications_mark_read(user=request.user, ids=[notification.pk])
     target = request.POST.get("go", "")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if _safe(request, target):
         return redirect(target)
     return redirect("web:notification_list")
 
