@@ -2,6 +2,7 @@ import datetime
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.db.models import Min
 from django.utils import timezone
 
 from marketplace import models
@@ -22,8 +23,6 @@ DEMO_NEED = {
     "budget_max": 150_000,
     "timeline_weeks": 8,
 }
-# Served first when leads are handed out, so the demo provider's capacity is never used up before it.
-DEMO_NEED_CREATED = datetime.datetime(2020, 1, 1, tzinfo=datetime.timezone.utc)
 DEMO_CONTACTS = {
     "enterprise": {"contact_name": "王厂长", "contact_phone": "0533-4188001", "contact_email": "demo-enterprise@example.com"},
     "provider": {"contact_name": "李工程师", "contact_phone": "0533-3586002", "contact_email": "demo-provider@example.com"},
@@ -75,7 +74,11 @@ class Command(BaseCommand):
         fields = {**DEMO_NEED, "enterprise": enterprise, "status": models.Need.Status.OPEN, "outcome": "", "closed_at": None}
         if not models.Need.objects.filter(ref=DEMO_NEED_REF).update(**fields):
             models.Need.objects.bulk_create([models.Need(ref=DEMO_NEED_REF, **fields)])
-        models.Need.objects.filter(ref=DEMO_NEED_REF).update(created_at=DEMO_NEED_CREATED)
+        # Older than every other need: leads are handed out oldest first, so the demo provider's
+        # monthly capacity is never used up before the demo need's turn.
+        earliest = models.Need.objects.exclude(ref=DEMO_NEED_REF).aggregate(at=Min("created_at"))["at"]
+        created = min(earliest - datetime.timedelta(seconds=1), timezone.now()) if earliest else timezone.now()
+        models.Need.objects.filter(ref=DEMO_NEED_REF).update(created_at=created)
         need = models.Need.objects.get(ref=DEMO_NEED_REF)
         need.proposals.all().delete()
         models.Notification.objects.filter(need=need).delete()
