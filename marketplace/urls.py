@@ -1,5 +1,5 @@
 """Web pages (the API lives in urls_api.py). Names are in the ``web`` namespace: {% url 'web:home' %}."""
-from django.urls import path
+from django.urls import include, path
 
 from marketplace import views
 
@@ -16,4 +16,5 @@ urlpatterns = [
     path("accounts/signup/", views.signup, name="signup"),
     path("accounts/signup/enterprise/", views.signup_enterprise, name="signup_enterprise"),
     path("accounts/signup/provider/", views.signup_provider, name="signup_provider"),
+    path("", include("marketplace.urls_workspace")),
 ]

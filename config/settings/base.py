@@ -62,6 +62,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "marketplace.context_processors.navigation",
+                "marketplace.context_processors_workspace.notifications",
             ],
         },
     },

@@ -1,11 +1,16 @@
-"""Sign-up: an enterprise or a provider and the first user who acts for it, in one transaction."""
+"""Sign-up (an enterprise or a provider and the first user who acts for it, in one transaction)
+and later changes to the organisation's profile."""
 from __future__ import annotations
 
 import uuid
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils import timezone
 
-from marketplace import models
+from marketplace import models, signals
+
+CONTACT_FIELDS = {"contact_name", "contact_phone", "contact_email"}
 
 
 def _ref(prefix: str) -> str:
@@ -82,3 +87,65 @@ def provider_signup(
     provider.full_clean()
     provider.save()
     return _user_create(username=username, password=password, email=contact_email, provider=provider)
+
+
+@transaction.atomic
+def enterprise_update(
+    *,
+    actor: models.User,
+    enterprise: models.Enterprise,
+    industry: models.Industry | None = None,
+    city: models.City | None = None,
+    county: models.County | None = None,
+    **contacts: str,
+) -> models.Enterprise:
+    """Change an enterprise's industry, place or contact details (its own users or staff).
+
+    A need's industry and place are its enterprise's, so the open needs are matched again
+    after the commit when any of them changes."""
+    if not (actor.is_staff or actor.enterprise_id == enterprise.pk):
+        raise PermissionDenied
+    unknown = set(contacts) - CONTACT_FIELDS
+    if unknown:
+        raise TypeError(f"enterprise_update() cannot change {', '.join(sorted(unknown))}")
+    enterprise = models.Enterprise.objects.select_for_update().get(pk=enterprise.pk)
+    before = (enterprise.industry_id, enterprise.city_id, enterprise.county_id)
+    if industry is not None:
+        enterprise.industry = industry
+    if city is not None:
+        enterprise.city = city
+        enterprise.county = county
+    for name, value in contacts.items():
+        setattr(enterprise, name, value.strip())
+    enterprise.full_clean()
+    enterprise.save()
+    if (enterprise.industry_id, enterprise.city_id, enterprise.county_id) != before:
+        open_ids = list(enterprise.needs.filter(status=models.Need.Status.OPEN).values_list("pk", flat=True))
+        if open_ids:
+            transaction.on_commit(lambda: signals.needs_changed.send(sender=models.Need, ids=open_ids))
+    return enterprise
+
+
+
+@transaction.atomic
+def provider_update(
+    *, actor: models.User, provider: models.Provider, lead_capacity: int | None = None, **contacts: str
+) -> models.Provider:
+    """Change a provider's contact details or monthly lead capacity (its own users or staff)."""
+    if not (actor.is_staff or actor.provider_id == provider.pk):
+        raise PermissionDenied
+    unknown = set(contacts) - CONTACT_FIELDS
+    if unknown:
+        raise TypeError(f"provider_update() cannot change {', '.join(sorted(unknown))}")
+    provider = models.Provider.objects.select_for_update().get(pk=provider.pk)
+    for name, value in contacts.items():
+        setattr(provider, name, value.strip())
+    if lead_capacity is not None:
+        provider.lead_capacity = lead_capacity
+    provider.full_clean()
+    # Contacts and capacity are not matching facts: an update() rather than save() keeps the
+    # provider's solutions from being re-indexed for nothing (see receivers.provider_written).
+    provider.updated_at = timezone.now()
+    fields = [*sorted(CONTACT_FIELDS), "lead_capacity", "updated_at"]
+    models.Provider.objects.filter(pk=provider.pk).update(**{name: getattr(provider, name) for name in fields})
+    return provider
