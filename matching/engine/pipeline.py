@@ -30,9 +30,10 @@ import numpy as np
 
 from .embedders import Embedder
 from .errors import IndexMismatchError
+from .focus import CategoryFocus
 from .fusion import FUSION_METHODS, fuse
 from .index import DEFAULT_APPROX_THRESHOLD, VectorIndex
-from .lexical import BM25Index, Tokenizer
+from .lexical import BM25Index, TermWeights, Tokenizer
 from .ranker import (
     REGION_NOT_SERVED,
     Labels,
@@ -108,6 +109,8 @@ class Matcher:
         self.vectors = vector_index
         self.lexical = lexical_index if lexical_index is not None else BM25Index(tokenizer or Tokenizer())
         self._facts: dict[int, SolutionFacts] = {}
+        self._focus = CategoryFocus()
+        self._focus_stale = True
         self.last_timings: dict[str, float] = {}
         self.last_pool_size = 0
 
@@ -149,13 +152,16 @@ class Matcher:
         self.vectors.update(ids, vectors)
         for facts, text in batch:
             self.lexical.update(facts.id, text)
+        self._focus_stale = True
         return len(batch)
 
     def remove(self, solution_id: int) -> bool:
         """Unindex a solution; returns False if it was not indexed."""
         self.vectors.remove([solution_id])
         self.lexical.remove(solution_id)
-        return self._facts.pop(solution_id, None) is not None
+        removed = self._facts.pop(solution_id, None) is not None
+        self._focus_stale = True
+        return removed
 
     # ----------------------------------------------------------------------- search
 
@@ -194,11 +200,12 @@ class Matcher:
         started = time.perf_counter()
         query_vector = self.embedder.encode_queries([query.text])[0] if "dense" in active else None
         encoded = time.perf_counter()
+        term_weights = self._term_weights() if "lexical" in active and weights.term_focus else None
 
         corpus = len(self._facts)
         pool = max(candidate_pool, top_k)
         while True:
-            dense, lexical = self._retrieve(query, query_vector, active, pool)
+            dense, lexical = self._retrieve(query, query_vector, active, pool, term_weights)
             eligible = [
                 doc_id
                 for doc_id in dense.keys() | lexical.keys()
@@ -207,7 +214,7 @@ class Matcher:
             if len(eligible) >= top_k or pool >= corpus:
                 break
             pool *= 4
-        self._complete_scores(query, query_vector, active, eligible, dense, lexical)
+        self._complete_scores(query, query_vector, active, eligible, dense, lexical, term_weights)
         channel_scores: dict[str, dict[int, float]] = {}
         if "dense" in active:
             channel_scores["dense"] = {i: dense[i] for i in eligible}
@@ -248,8 +255,25 @@ class Matcher:
         }
         return results
 
+    def _term_weights(self) -> TermWeights:
+        """Focus of each query term on the kind of problem (see ``focus.py``), over the current catalog."""
+        if self._focus_stale:
+            self._focus_stale = False
+            self._focus.reset(list(self._facts.values()))
+        facts, lexical, focus = self._facts, self.lexical, self._focus
+
+        def holders(term: str) -> list[SolutionFacts]:
+            return [facts[i] for i in lexical.documents_with(term) if i in facts]
+
+        return lambda term: focus.weight(term, holders)
+
     def _retrieve(
-        self, query: NeedQuery, query_vector: np.ndarray | None, active: Sequence[str], pool: int
+        self,
+        query: NeedQuery,
+        query_vector: np.ndarray | None,
+        active: Sequence[str],
+        pool: int,
+        term_weights: TermWeights | None = None,
     ) -> tuple[dict[int, float], dict[int, float]]:
         dense: dict[int, float] = {}
         lexical: dict[int, float] = {}
@@ -257,7 +281,7 @@ class Matcher:
             scores, ids = self.vectors.search_one(query_vector, pool)
             dense = {int(i): float(s) for i, s in zip(ids, scores, strict=True)}
         if "lexical" in active:
-            lexical = dict(self.lexical.search(query.text, pool))
+            lexical = dict(self.lexical.search(query.text, pool, term_weights=term_weights))
         return dense, lexical
 
     def _complete_scores(
@@ -268,6 +292,7 @@ class Matcher:
         eligible: Sequence[int],
         dense: dict[int, float],
         lexical: dict[int, float],
+        term_weights: TermWeights | None = None,
     ) -> None:
         """Score pooled candidates in the channel that did not retrieve them."""
         if "dense" in active and query_vector is not None:
@@ -279,7 +304,7 @@ class Matcher:
         if "lexical" in active:
             missing = [i for i in eligible if i not in lexical]
             if missing:
-                lexical.update(self.lexical.score(query.text, missing))
+                lexical.update(self.lexical.score(query.text, missing, term_weights=term_weights))
             for i in eligible:
                 lexical.setdefault(i, 0.0)
 
@@ -347,4 +372,5 @@ class Matcher:
                 f"{len(known - indexed)} only in the database, lexical has {len(lexical)}; rebuild it"
             )
         matcher._facts = dict(facts)
+        matcher._focus_stale = True
         return matcher

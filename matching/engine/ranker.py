@@ -205,6 +205,8 @@ class RankingWeights:
         carries paraphrases (老师傅看火 ~ 燃烧控制), the lexical one exact domain terms.
     hard_region_filter: drop candidates whose provider does not serve the need's city
         (default off: they are only penalised).
+    term_focus: in the lexical channel, weight each word of the need by how much it tells the
+        kind of problem rather than the trade (``focus.py``), since industry fit is scored here.
     category_feedback (0.3) / category_feedback_depth (10): pseudo-relevance feedback on the
         solution category: relevance is scaled by ``1 - f + f * share`` where share is the
         candidate category's part of the top ``depth`` fused scores (relative to the leading
@@ -222,6 +224,7 @@ class RankingWeights:
     dense: float = 0.6
     lexical: float = 0.4
     hard_region_filter: bool = False
+    term_focus: bool = True
     category_feedback: float = 0.3
     category_feedback_depth: int = 10
 
