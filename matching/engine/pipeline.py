@@ -35,12 +35,14 @@ from .fusion import FUSION_METHODS, fuse
 from .index import DEFAULT_APPROX_THRESHOLD, VectorIndex
 from .lexical import BM25Index, TermWeights, Tokenizer
 from .ranker import (
+    INDUSTRY_OTHER,
     REGION_NOT_SERVED,
     Labels,
     NeedQuery,
     RankedResult,
     RankingWeights,
     SolutionFacts,
+    industry_fit,
     is_over_budget,
     rank,
     region_fit,
@@ -181,8 +183,9 @@ class Matcher:
         """Best ``top_k`` solutions for ``query``; timings land in ``last_timings`` (ms).
 
         ``hard_filters`` (default: same as ``structured``) drops over-budget solutions
-        (unless ``include_over_budget``) and, with ``weights.hard_region_filter``, solutions
-        not serving the need's city, before the pool is cut to ``top_k``.
+        (unless ``include_over_budget``) and, with ``weights.hard_region_filter`` /
+        ``weights.hard_industry_filter``, solutions not serving the need's city / not suited
+        to its industry, before the pool is cut to ``top_k``.
         """
         active = tuple(dict.fromkeys(channels))
         if not active or any(c not in CHANNELS for c in active):
@@ -194,8 +197,8 @@ class Matcher:
         weights = weights or self.weights
         apply_filters = structured if hard_filters is None else hard_filters
         keep_over_budget = include_over_budget or not apply_filters
-        if not apply_filters and weights.hard_region_filter:
-            weights = dataclasses.replace(weights, hard_region_filter=False)
+        if not apply_filters and (weights.hard_region_filter or weights.hard_industry_filter):
+            weights = dataclasses.replace(weights, hard_region_filter=False, hard_industry_filter=False)
 
         started = time.perf_counter()
         query_vector = self.embedder.encode_queries([query.text])[0] if "dense" in active else None
@@ -332,7 +335,9 @@ class Matcher:
     def _passes(query: NeedQuery, facts: SolutionFacts, keep_over_budget: bool, weights: RankingWeights) -> bool:
         if not keep_over_budget and is_over_budget(query, facts):
             return False
-        return not (weights.hard_region_filter and region_fit(query, facts) == REGION_NOT_SERVED)
+        if weights.hard_region_filter and region_fit(query, facts) == REGION_NOT_SERVED:
+            return False
+        return not (weights.hard_industry_filter and industry_fit(query, facts) == INDUSTRY_OTHER)
 
     # ------------------------------------------------------------------ persistence
 

@@ -205,6 +205,8 @@ class RankingWeights:
         carries paraphrases (老师傅看火 ~ 燃烧控制), the lexical one exact domain terms.
     hard_region_filter: drop candidates whose provider does not serve the need's city
         (default off: they are only penalised).
+    hard_industry_filter: drop candidates neither listed for the need's industry, nor
+        proven there, nor for every industry (default off: they are only penalised).
     term_focus: in the lexical channel, weight each word of the need by how much it tells the
         kind of problem rather than the trade (``focus.py``), since industry fit is scored here.
     category_feedback (0.3) / category_feedback_depth (10): pseudo-relevance feedback on the
@@ -224,6 +226,7 @@ class RankingWeights:
     dense: float = 0.6
     lexical: float = 0.4
     hard_region_filter: bool = False
+    hard_industry_filter: bool = False
     term_focus: bool = True
     category_feedback: float = 0.3
     category_feedback_depth: int = 10
@@ -497,6 +500,7 @@ class FitAssessment:
     structured: float
     over_budget: bool
     region_served: bool
+    industry_suited: bool
     reasons_zh: list[str]
     reasons_en: list[str]
 
@@ -526,6 +530,7 @@ def assess_fit(
         structured=structured,
         over_budget=is_over_budget(query, facts),
         region_served=raw["region_fit"] is None or raw["region_fit"] > REGION_NOT_SERVED,
+        industry_suited=raw["industry_fit"] is None or raw["industry_fit"] > INDUSTRY_OTHER,
         reasons_zh=zh,
         reasons_en=en,
     )
@@ -560,6 +565,8 @@ def _score_pair(
     if fit.over_budget and not include_over_budget:
         return None
     if weights.hard_region_filter and not fit.region_served:
+        return None
+    if weights.hard_industry_filter and not fit.industry_suited:
         return None
     components: dict[str, float] = {}
     if semantic is not None:

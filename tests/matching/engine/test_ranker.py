@@ -250,6 +250,17 @@ def test_hard_region_filter_drops_unserved() -> None:
     assert [r.solution.id for r in rank(make_query(), candidates, strict)] == [1]
 
 
+def test_hard_industry_filter_drops_unsuited() -> None:
+    other_trade = make_facts(2, industries={"chemical"}, case_industries=set())
+    proven = make_facts(3, industries={"chemical"}, case_industries={"ceramics"}, cases=2)
+    generic = make_facts(4, industries=set(), all_industries=True)
+    candidates = [(make_facts(1), None, None, 0.5), (other_trade, None, None, 1.0), (proven, None, None, 0.4)]
+    candidates.append((generic, None, None, 0.3))
+    assert {r.solution.id for r in rank(make_query(), candidates)} == {1, 2, 3, 4}
+    strict = RankingWeights(hard_industry_filter=True)
+    assert {r.solution.id for r in rank(make_query(), candidates, strict)} == {1, 3, 4}
+
+
 def test_top_k_truncates_after_sorting() -> None:
     candidates = [(make_facts(i), None, None, i / 10) for i in range(1, 8)]
     results = rank(make_query(), candidates, top_k=3)
