@@ -10,6 +10,7 @@ from matching.engine.ranker import (
     NeedCandidate,
     NeedQuery,
     RankingWeights,
+    SolutionFacts,
     allocate_leads,
     assess_fit,
     budget_fit,
@@ -205,11 +206,9 @@ def test_unused_components_are_omitted() -> None:
     assert result.reasons_zh == ["已落地11家", "6周上线"]
 
 
-def test_relevance_dominates_structure() -> None:
-    weights = RankingWeights()
-    perfect = make_facts(1, cases=30, tier="cross_industry")
-    awful = make_facts(
-        2,
+def _awful_facts(id: int) -> SolutionFacts:
+    return make_facts(
+        id,
         price_min=140_000,
         price_max=900_000,
         industries={"chemical"},
@@ -221,14 +220,36 @@ def test_relevance_dominates_structure() -> None:
         deployment_weeks=80,
         tier="other",
     )
-    # Less than half the relevance can never win, even with perfect facts against awful ones.
+
+
+def test_score_is_relevance_times_structure_by_default() -> None:
+    weights = RankingWeights()
+    assert weights.relevance_floor == 0.0
+    perfect = make_facts(1, cases=30, tier="cross_industry")
+    awful = _awful_facts(2)
+    # A solution the enterprise can buy, in its trade and city, beats a twice as relevant one
+    # that fails on every fact...
+    results = rank(make_query(), [(perfect, None, None, 0.49), (awful, None, None, 1.0)], weights)
+    assert [r.solution.id for r in results] == [1, 2]
+    fit = assess_fit(make_query(), perfect, weights)
+    assert results[0].score == pytest.approx(0.49 * fit.structured, abs=1e-4)
+    # ... but structure never lifts an irrelevant candidate.
+    assert combine(0.0, 1.0, weights) == 0.0
+    assert combine(0.6, 0.5, weights) == pytest.approx(0.3)
+
+
+def test_relevance_floor_reserves_a_share_from_structure() -> None:
+    weights = RankingWeights(relevance_floor=0.5)
+    perfect = make_facts(1, cases=30, tier="cross_industry")
+    awful = _awful_facts(2)
+    # With a floor of 0.5, less than half the relevance can never win, even with perfect facts.
     results = rank(make_query(), [(perfect, None, None, 0.49), (awful, None, None, 1.0)], weights)
     assert [r.solution.id for r in results] == [2, 1]
     # Among comparably relevant candidates, structure decides.
     results = rank(make_query(), [(perfect, None, None, 0.8), (awful, None, None, 1.0)], weights)
     assert [r.solution.id for r in results] == [1, 2]
     assert results[0].score == pytest.approx(0.8)
-    assert combine(0.0, 1.0, weights) == 0.0
+    assert combine(0.6, 0.5, weights) == pytest.approx(0.45)
 
 
 def test_cheaper_equal_solution_wins_and_structured_false_ties() -> None:
