@@ -29,7 +29,7 @@ NAIVE_FILTERED = {
 
 # dense / lexical / fused rank by relevance alone, with no filter (their raw behaviour);
 # "dense / lexical / rrf + filters" are the naive baselines of NAIVE_FILTERED;
-# "fused + filters" keeps relevance order but drops over-budget solutions;
+# "fused + filters" keeps relevance order but drops over-budget (and, by default, unserved) solutions;
 # "+ structured" is the product: filters plus budget, industry, region, speed, record.
 VARIANTS = (
     Variant("dense only", {"channels": ("dense",), "structured": False}),

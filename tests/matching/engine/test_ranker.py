@@ -170,7 +170,8 @@ def test_reasons_of_weaker_matches() -> None:
         regions={"青岛市"},
         deployment_weeks=12,
     )
-    result = rank(make_query(), [(facts, None, None, 0.5)], names=LABELS)[0]
+    soft = RankingWeights(hard_region_filter=False)  # unserved solutions are kept, and explained
+    result = rank(make_query(), [(facts, None, None, 0.5)], soft, names=LABELS)[0]
     assert result.reasons_zh == [
         "报价部分超出预算（最高20万元）",
         "未列出陶瓷行业",
@@ -223,7 +224,7 @@ def _awful_facts(id: int) -> SolutionFacts:
 
 
 def test_score_is_relevance_times_structure_by_default() -> None:
-    weights = RankingWeights()
+    weights = RankingWeights(hard_region_filter=False)  # keep the unserved candidate to compare
     assert weights.relevance_floor == 0.0
     perfect = make_facts(1, cases=30, tier="cross_industry")
     awful = _awful_facts(2)
@@ -239,7 +240,7 @@ def test_score_is_relevance_times_structure_by_default() -> None:
 
 
 def test_relevance_floor_reserves_a_share_from_structure() -> None:
-    weights = RankingWeights(relevance_floor=0.5)
+    weights = RankingWeights(relevance_floor=0.5, hard_region_filter=False)
     perfect = make_facts(1, cases=30, tier="cross_industry")
     awful = _awful_facts(2)
     # With a floor of 0.5, less than half the relevance can never win, even with perfect facts.
@@ -266,9 +267,9 @@ def test_cheaper_equal_solution_wins_and_structured_false_ties() -> None:
 def test_hard_region_filter_drops_unserved() -> None:
     unserved = make_facts(2, provider_city="济南市", provider_county="历下区", regions={"青岛市"})
     candidates = [(make_facts(1), None, None, 0.5), (unserved, None, None, 1.0)]
-    assert [r.solution.id for r in rank(make_query(), candidates)] == [2, 1]
-    strict = RankingWeights(hard_region_filter=True)
-    assert [r.solution.id for r in rank(make_query(), candidates, strict)] == [1]
+    soft = RankingWeights(hard_region_filter=False)
+    assert [r.solution.id for r in rank(make_query(), candidates, soft)] == [2, 1]
+    assert [r.solution.id for r in rank(make_query(), candidates)] == [1]  # on by default
 
 
 def test_hard_industry_filter_drops_unsuited() -> None:
@@ -319,7 +320,9 @@ def test_rank_needs_uses_the_same_components() -> None:
     local = NeedCandidate(1, "N1", make_query(budget_max=150_000))
     poor = NeedCandidate(2, "N2", make_query(budget_max=50_000))
     far = NeedCandidate(3, "N3", make_query(city="青岛市", county="黄岛区"))
-    ranked = rank_needs(solution, [(far, None, None, 1.0), (local, None, None, 0.9), (poor, None, None, 1.0)])
+    candidates = [(far, None, None, 1.0), (local, None, None, 0.9), (poor, None, None, 1.0)]
+    assert [r.need.id for r in rank_needs(solution, candidates)] == [1]  # a city it does not serve: no lead
+    ranked = rank_needs(solution, candidates, RankingWeights(hard_region_filter=False))
     assert [r.need.id for r in ranked] == [1, 3]
     forward = rank(local.query, [(solution, None, None, 0.9)])[0]
     assert ranked[0].score == forward.score
