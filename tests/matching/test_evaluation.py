@@ -26,9 +26,8 @@ def matcher() -> Matcher:
 def test_variants_apply_their_weights_and_report_judged_share(matcher: Matcher) -> None:
     queries = {"N1": make_query()}
     qrels = {"N1": {"S0001": 2, "S0002": 1}}  # S0003 and S0004 unjudged
-    naive = evaluation.Variant(
-        "dense + filters", {"channels": ("dense",), "structured": False, "hard_filters": True}, evaluation.NAIVE_FILTERED
-    )
+    dense_filtered = {"channels": ("dense",), "structured": False, "hard_filters": True}
+    naive = evaluation.Variant("dense + filters", dense_filtered, evaluation.NAIVE_FILTERED)
     plain = evaluation.Variant("dense only", {"channels": ("dense",), "structured": False})
     rows = {row["variant"]: row for row in evaluation.run(matcher, queries, qrels, [plain, naive])}
 
