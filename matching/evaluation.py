@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -14,16 +15,30 @@ from matching.engine.metrics import evaluate, over_budget_share
 class Variant:
     name: str
     search: dict = field(default_factory=dict)
+    weights: dict = field(default_factory=dict)  # overrides of the matcher's RankingWeights
 
+
+# Plain retrieval as a baseline elsewhere would run it: no category feedback, no term focus,
+# and budget, region and industry as hard filters.
+NAIVE_FILTERED = {
+    "category_feedback": 0.0,
+    "term_focus": False,
+    "hard_region_filter": True,
+    "hard_industry_filter": True,
+}
 
 # dense / lexical / fused rank by relevance alone, with no filter (their raw behaviour);
-# "+ filters" keeps relevance order but drops over-budget and unserved solutions;
+# "dense / lexical / rrf + filters" are the naive baselines of NAIVE_FILTERED;
+# "fused + filters" keeps relevance order but drops over-budget (and, by default, unserved) solutions;
 # "+ structured" is the product: filters plus budget, industry, region, speed, record.
 VARIANTS = (
     Variant("dense only", {"channels": ("dense",), "structured": False}),
     Variant("lexical only", {"channels": ("lexical",), "structured": False}),
     Variant("fused (blend)", {"structured": False, "fusion": "blend"}),
     Variant("fused (rrf)", {"structured": False, "fusion": "rrf"}),
+    Variant("dense + filters", {"channels": ("dense",), "structured": False, "hard_filters": True}, NAIVE_FILTERED),
+    Variant("lexical + filters", {"channels": ("lexical",), "structured": False, "hard_filters": True}, NAIVE_FILTERED),
+    Variant("rrf + filters", {"structured": False, "fusion": "rrf", "hard_filters": True}, NAIVE_FILTERED),
     Variant("fused + filters", {"structured": False, "hard_filters": True}),
     Variant("fused + structured (rrf)", {"fusion": "rrf"}),
     Variant("fused + structured (blend)", {"fusion": "blend"}),
@@ -57,15 +72,23 @@ def run(
     variants: Iterable[Variant] = VARIANTS,
     k: int = 10,
 ) -> list[dict]:
-    """One row of metrics per variant."""
+    """One row of metrics per variant.
+
+    judged@k is the share of the top k that the qrels grade: unjudged results count as not
+    relevant, so a variant far below 1.0 is measured unfairly low until its results are judged.
+    """
     judged = {ref: q for ref, q in queries.items() if ref in qrels}
     rows = []
     for variant in variants:
-        runs, over_budget = {}, []
+        runs, over_budget, coverage = {}, [], []
+        search = dict(variant.search)
+        if variant.weights:
+            search["weights"] = dataclasses.replace(matcher.weights, **variant.weights)
         for ref, query in judged.items():
-            results = matcher.search(query, top_k=k, **variant.search)
+            results = matcher.search(query, top_k=k, **search)
             runs[ref] = [r.solution.ref for r in results]
             over_budget.append(over_budget_share(results[:5]))
+            coverage.append(sum(s in qrels[ref] for s in runs[ref]) / max(len(runs[ref]), 1))
         metrics = evaluate(runs, {ref: qrels[ref] for ref in judged}, k=k)
         rows.append({
             "variant": variant.name,
@@ -73,6 +96,7 @@ def run(
             f"recall@{k}": metrics[f"recall@{k}"],
             "mrr": metrics[f"mrr@{k}"],
             "over_budget@5": sum(over_budget) / len(over_budget) if over_budget else 0.0,
+            f"judged@{k}": sum(coverage) / len(coverage) if coverage else 0.0,
             "needs": len(judged),
         })
     return rows

@@ -15,7 +15,9 @@ Tokenizer pipeline (``Tokenizer.tokenize``):
 ``BM25Index`` keeps an inverted index (term -> {slot: tf}) plus per-term numpy arrays built
 lazily, so a query touches only the postings of its own terms, vectorised. Add, update and
 remove are incremental; statistics (N, avgdl, df) are always current.
-IDF is the non-negative Lucene form ``ln(1 + (N - df + 0.5) / (df + 0.5))``.
+IDF is the non-negative Lucene form ``ln(1 + (N - df + 0.5) / (df + 0.5))``. A search may pass
+``term_weights`` (term -> factor on that term's IDF); the matcher uses it to down-weight words
+that name the need's trade rather than its problem (see ``focus.py``).
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ import re
 import threading
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -40,7 +42,10 @@ from ._files import atomic_write
 from ._locks import RWLock
 from .errors import IndexCorruptError, IndexMismatchError, IndexMissingError
 
-__all__ = ["DEFAULT_USERDICT", "BM25Index", "Tokenizer", "stem"]
+__all__ = ["DEFAULT_USERDICT", "BM25Index", "TermWeights", "Tokenizer", "stem"]
+
+#: Factor on a query term's IDF (1.0 = plain BM25).
+TermWeights = Callable[[str], float]
 
 DEFAULT_USERDICT = Path(__file__).with_name("userdict.txt")
 
@@ -323,33 +328,41 @@ class BM25Index:
             self._arrays[term] = arrays
         return arrays
 
-    def _score_all(self, query_text: str) -> np.ndarray | None:
+    def _query_terms(self, query_text: str, term_weights: TermWeights | None) -> list[tuple[str, float]]:
+        """Distinct query tokens with their IDF factors; computed before taking the lock,
+        since ``term_weights`` may read this index itself (the lock is not reentrant)."""
+        terms = dict.fromkeys(self.tokenizer.tokenize(query_text))
+        return [(term, 1.0 if term_weights is None else float(term_weights(term))) for term in terms]
+
+    def _score_all(self, query_terms: list[tuple[str, float]]) -> np.ndarray | None:
         """BM25 score of every slot (caller holds the read lock); None if nothing matches."""
         n_docs = len(self._doc_terms)
         if n_docs == 0:
             return None
-        query_terms = list(dict.fromkeys(self.tokenizer.tokenize(query_text)))
         avgdl = max(self._total_len / n_docs, 1e-9)
         scores: np.ndarray | None = None
-        for term in query_terms:
+        for term, factor in query_terms:
             arrays = self._term_arrays(term)
             if arrays is None:
                 continue
             slots, tfs = arrays
             df = len(slots)
-            idf = math.log(1.0 + (n_docs - df + 0.5) / (df + 0.5))
+            idf = factor * math.log(1.0 + (n_docs - df + 0.5) / (df + 0.5))
             norm = self.k1 * (1.0 - self.b + self.b * self._doc_len[slots] / avgdl)
             if scores is None:
                 scores = np.zeros(len(self._slot_ids), dtype=np.float64)
             scores[slots] += idf * tfs * (self.k1 + 1.0) / (tfs + norm)
         return scores
 
-    def search(self, query_text: str, k: int = 10) -> list[tuple[int, float]]:
+    def search(
+        self, query_text: str, k: int = 10, *, term_weights: TermWeights | None = None
+    ) -> list[tuple[int, float]]:
         """Top-``k`` documents with a positive score, best first (ties by smaller id)."""
         if k < 1:
             raise ValueError("k must be >= 1")
+        query_terms = self._query_terms(query_text, term_weights)
         with self._lock.read():
-            scores = self._score_all(query_text)
+            scores = self._score_all(query_terms)
             if scores is None:
                 return []
             hits = np.flatnonzero(scores > 0)
@@ -362,16 +375,24 @@ class BM25Index:
         order = np.lexsort((ids, -hit_scores))[:k]
         return [(int(ids[i]), float(hit_scores[i])) for i in order]
 
-    def score(self, query_text: str, doc_ids: Iterable[int]) -> dict[int, float]:
+    def score(
+        self, query_text: str, doc_ids: Iterable[int], *, term_weights: TermWeights | None = None
+    ) -> dict[int, float]:
         """BM25 score of each given document (0.0 if it matches nothing; unknown ids skipped)."""
+        query_terms = self._query_terms(query_text, term_weights)
         with self._lock.read():
-            scores = self._score_all(query_text)
+            scores = self._score_all(query_terms)
             result = {}
             for doc_id in doc_ids:
                 slot = self._slot_of.get(int(doc_id))
                 if slot is not None:
                     result[int(doc_id)] = float(scores[slot]) if scores is not None else 0.0
         return result
+
+    def documents_with(self, term: str) -> list[int]:
+        """Ids of the documents containing ``term`` (a token as the tokenizer emits it)."""
+        with self._lock.read():
+            return [int(self._slot_ids[slot]) for slot in self._postings.get(term, ())]
 
     def terms_of(self, doc_id: int) -> dict[str, int]:
         """Term frequencies stored for a document (for explanations and debugging)."""

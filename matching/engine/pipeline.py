@@ -30,16 +30,19 @@ import numpy as np
 
 from .embedders import Embedder
 from .errors import IndexMismatchError
+from .focus import CategoryFocus
 from .fusion import FUSION_METHODS, fuse
 from .index import DEFAULT_APPROX_THRESHOLD, VectorIndex
-from .lexical import BM25Index, Tokenizer
+from .lexical import BM25Index, TermWeights, Tokenizer
 from .ranker import (
+    INDUSTRY_OTHER,
     REGION_NOT_SERVED,
     Labels,
     NeedQuery,
     RankedResult,
     RankingWeights,
     SolutionFacts,
+    industry_fit,
     is_over_budget,
     rank,
     region_fit,
@@ -108,6 +111,8 @@ class Matcher:
         self.vectors = vector_index
         self.lexical = lexical_index if lexical_index is not None else BM25Index(tokenizer or Tokenizer())
         self._facts: dict[int, SolutionFacts] = {}
+        self._focus = CategoryFocus()
+        self._focus_stale = True
         self.last_timings: dict[str, float] = {}
         self.last_pool_size = 0
 
@@ -149,13 +154,16 @@ class Matcher:
         self.vectors.update(ids, vectors)
         for facts, text in batch:
             self.lexical.update(facts.id, text)
+        self._focus_stale = True
         return len(batch)
 
     def remove(self, solution_id: int) -> bool:
         """Unindex a solution; returns False if it was not indexed."""
         self.vectors.remove([solution_id])
         self.lexical.remove(solution_id)
-        return self._facts.pop(solution_id, None) is not None
+        removed = self._facts.pop(solution_id, None) is not None
+        self._focus_stale = True
+        return removed
 
     # ----------------------------------------------------------------------- search
 
@@ -175,8 +183,9 @@ class Matcher:
         """Best ``top_k`` solutions for ``query``; timings land in ``last_timings`` (ms).
 
         ``hard_filters`` (default: same as ``structured``) drops over-budget solutions
-        (unless ``include_over_budget``) and, with ``weights.hard_region_filter``, solutions
-        not serving the need's city, before the pool is cut to ``top_k``.
+        (unless ``include_over_budget``) and, with ``weights.hard_region_filter`` /
+        ``weights.hard_industry_filter``, solutions not serving the need's city / not suited
+        to its industry, before the pool is cut to ``top_k``.
         """
         active = tuple(dict.fromkeys(channels))
         if not active or any(c not in CHANNELS for c in active):
@@ -188,17 +197,18 @@ class Matcher:
         weights = weights or self.weights
         apply_filters = structured if hard_filters is None else hard_filters
         keep_over_budget = include_over_budget or not apply_filters
-        if not apply_filters and weights.hard_region_filter:
-            weights = dataclasses.replace(weights, hard_region_filter=False)
+        if not apply_filters and (weights.hard_region_filter or weights.hard_industry_filter):
+            weights = dataclasses.replace(weights, hard_region_filter=False, hard_industry_filter=False)
 
         started = time.perf_counter()
         query_vector = self.embedder.encode_queries([query.text])[0] if "dense" in active else None
         encoded = time.perf_counter()
+        term_weights = self._term_weights() if "lexical" in active and weights.term_focus else None
 
         corpus = len(self._facts)
         pool = max(candidate_pool, top_k)
         while True:
-            dense, lexical = self._retrieve(query, query_vector, active, pool)
+            dense, lexical = self._retrieve(query, query_vector, active, pool, term_weights)
             eligible = [
                 doc_id
                 for doc_id in dense.keys() | lexical.keys()
@@ -207,7 +217,7 @@ class Matcher:
             if len(eligible) >= top_k or pool >= corpus:
                 break
             pool *= 4
-        self._complete_scores(query, query_vector, active, eligible, dense, lexical)
+        self._complete_scores(query, query_vector, active, eligible, dense, lexical, term_weights)
         channel_scores: dict[str, dict[int, float]] = {}
         if "dense" in active:
             channel_scores["dense"] = {i: dense[i] for i in eligible}
@@ -248,8 +258,25 @@ class Matcher:
         }
         return results
 
+    def _term_weights(self) -> TermWeights:
+        """Focus of each query term on the kind of problem (see ``focus.py``), over the current catalog."""
+        if self._focus_stale:
+            self._focus_stale = False
+            self._focus.reset(list(self._facts.values()))
+        facts, lexical, focus = self._facts, self.lexical, self._focus
+
+        def holders(term: str) -> list[SolutionFacts]:
+            return [facts[i] for i in lexical.documents_with(term) if i in facts]
+
+        return lambda term: focus.weight(term, holders)
+
     def _retrieve(
-        self, query: NeedQuery, query_vector: np.ndarray | None, active: Sequence[str], pool: int
+        self,
+        query: NeedQuery,
+        query_vector: np.ndarray | None,
+        active: Sequence[str],
+        pool: int,
+        term_weights: TermWeights | None = None,
     ) -> tuple[dict[int, float], dict[int, float]]:
         dense: dict[int, float] = {}
         lexical: dict[int, float] = {}
@@ -257,7 +284,7 @@ class Matcher:
             scores, ids = self.vectors.search_one(query_vector, pool)
             dense = {int(i): float(s) for i, s in zip(ids, scores, strict=True)}
         if "lexical" in active:
-            lexical = dict(self.lexical.search(query.text, pool))
+            lexical = dict(self.lexical.search(query.text, pool, term_weights=term_weights))
         return dense, lexical
 
     def _complete_scores(
@@ -268,6 +295,7 @@ class Matcher:
         eligible: Sequence[int],
         dense: dict[int, float],
         lexical: dict[int, float],
+        term_weights: TermWeights | None = None,
     ) -> None:
         """Score pooled candidates in the channel that did not retrieve them."""
         if "dense" in active and query_vector is not None:
@@ -279,7 +307,7 @@ class Matcher:
         if "lexical" in active:
             missing = [i for i in eligible if i not in lexical]
             if missing:
-                lexical.update(self.lexical.score(query.text, missing))
+                lexical.update(self.lexical.score(query.text, missing, term_weights=term_weights))
             for i in eligible:
                 lexical.setdefault(i, 0.0)
 
@@ -307,7 +335,9 @@ class Matcher:
     def _passes(query: NeedQuery, facts: SolutionFacts, keep_over_budget: bool, weights: RankingWeights) -> bool:
         if not keep_over_budget and is_over_budget(query, facts):
             return False
-        return not (weights.hard_region_filter and region_fit(query, facts) == REGION_NOT_SERVED)
+        if weights.hard_region_filter and region_fit(query, facts) == REGION_NOT_SERVED:
+            return False
+        return not (weights.hard_industry_filter and industry_fit(query, facts) == INDUSTRY_OTHER)
 
     # ------------------------------------------------------------------ persistence
 
@@ -347,4 +377,5 @@ class Matcher:
                 f"{len(known - indexed)} only in the database, lexical has {len(lexical)}; rebuild it"
             )
         matcher._facts = dict(facts)
+        matcher._focus_stale = True
         return matcher

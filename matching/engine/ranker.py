@@ -14,9 +14,12 @@ and the final score is::
 
     score = relevance * (relevance_floor + (1 - relevance_floor) * S)
 
-* Relevance dominates: with ``relevance_floor = 0.5`` structure can at most halve a score,
-  so a candidate with less than half the relevance of another can never outrank it, and an
-  irrelevant candidate (relevance 0) scores 0 whatever its facts.
+* With the default ``relevance_floor = 0`` the score is ``relevance x S``: a good match needs
+  both a solution to the stated problem and a deal that can happen (the development set's
+  judges grade a solution fully relevant only if it also suits the industry, the budget and
+  the city). An irrelevant candidate (relevance 0) still scores 0 whatever its facts, so
+  structure reorders relevant candidates but never lifts an irrelevant one. A floor above 0
+  reserves that share of the score from structure (0.5: structure can at most halve a score).
 * The geometric mean is a soft AND: one badly failing component (provider does not serve
   the region: 0.1) pulls ``S`` down far more than an arithmetic mean would, while the small
   components (tier, track record) live in narrow ranges and only nudge.
@@ -193,8 +196,11 @@ class Labels:
 class RankingWeights:
     """Weights of the ranking; build from settings with :meth:`from_dict`.
 
-    relevance_floor: share of the score that structure cannot touch (0.5: structure can at
-        most halve a score, so retrieval relevance dominates).
+    relevance_floor (0.0): share of the score that structure cannot touch; 0 makes the score
+        relevance x S. On the development set, with the region filter, nDCG@10 was 0.747 at 0.5
+        (the earlier default) and 0.755-0.758 from 0.3 down to 0 (without the filter: 0.711 at
+        0.5, 0.730 at 0.3, 0.756 at 0): structure should be free to demote a candidate that
+        cannot be bought or used in the need's trade.
     budget (0.30): a solution the enterprise cannot pay for will not be bought.
     industry (0.25): manufacturing know-how is industry specific (kilns are not looms).
     region (0.20): delivery and service are on site; providers mostly work locally.
@@ -203,8 +209,15 @@ class RankingWeights:
     tier (0.05): platform accreditation says little about fit; a tie-breaker.
     dense (0.6) / lexical (0.4): fusion weights of the retrieval channels; the dense channel
         carries paraphrases (老师傅看火 ~ 燃烧控制), the lexical one exact domain terms.
-    hard_region_filter: drop candidates whose provider does not serve the need's city
-        (default off: they are only penalised).
+    hard_region_filter (on): drop candidates whose provider does not serve the need's city:
+        service is on site, and the provider says it does not work there. On the development
+        set it ties with only penalising them (0.755 against 0.756, 28 needs better, 26 worse)
+        but holds up when results outside the city count as not relevant at all (0.704
+        against 0.657), as they would for judges who pooled only filtered baselines.
+    hard_industry_filter: drop candidates neither listed for the need's industry, nor
+        proven there, nor for every industry (default off: they are only penalised).
+    term_focus: in the lexical channel, weight each word of the need by how much it tells the
+        kind of problem rather than the trade (``focus.py``), since industry fit is scored here.
     category_feedback (0.3) / category_feedback_depth (10): pseudo-relevance feedback on the
         solution category: relevance is scaled by ``1 - f + f * share`` where share is the
         candidate category's part of the top ``depth`` fused scores (relative to the leading
@@ -212,7 +225,7 @@ class RankingWeights:
         0.3-0.5 and depth 10-20.
     """
 
-    relevance_floor: float = 0.5
+    relevance_floor: float = 0.0
     budget: float = 0.30
     industry: float = 0.25
     region: float = 0.20
@@ -221,7 +234,9 @@ class RankingWeights:
     tier: float = 0.05
     dense: float = 0.6
     lexical: float = 0.4
-    hard_region_filter: bool = False
+    hard_region_filter: bool = True
+    hard_industry_filter: bool = False
+    term_focus: bool = True
     category_feedback: float = 0.3
     category_feedback_depth: int = 10
 
@@ -494,6 +509,7 @@ class FitAssessment:
     structured: float
     over_budget: bool
     region_served: bool
+    industry_suited: bool
     reasons_zh: list[str]
     reasons_en: list[str]
 
@@ -523,6 +539,7 @@ def assess_fit(
         structured=structured,
         over_budget=is_over_budget(query, facts),
         region_served=raw["region_fit"] is None or raw["region_fit"] > REGION_NOT_SERVED,
+        industry_suited=raw["industry_fit"] is None or raw["industry_fit"] > INDUSTRY_OTHER,
         reasons_zh=zh,
         reasons_en=en,
     )
@@ -557,6 +574,8 @@ def _score_pair(
     if fit.over_budget and not include_over_budget:
         return None
     if weights.hard_region_filter and not fit.region_served:
+        return None
+    if weights.hard_industry_filter and not fit.industry_suited:
         return None
     components: dict[str, float] = {}
     if semantic is not None:

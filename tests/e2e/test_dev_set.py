@@ -25,8 +25,12 @@ def test_development_set(dev_rows):
     product = dev_rows["fused + structured (blend)"]
 
     assert product["needs"] >= 60
-    # A regression floor under the measured 0.712 (README); the issue's goal of 0.75 is not reached yet.
-    assert product["ndcg@10"] >= 0.70
+    # A regression floor under the measured 0.755 (README); the issue asked for 0.75.
+    assert product["ndcg@10"] >= 0.74
     assert product["over_budget@5"] == 0.0
-    for single in ("dense only", "lexical only"):
-        assert product["ndcg@10"] > dev_rows[single]["ndcg@10"], single
+    for other in ("dense only", "lexical only", "dense + filters", "lexical + filters", "rrf + filters"):
+        assert product["ndcg@10"] > dev_rows[other]["ndcg@10"], other
+    # The figures compare judged results: a ranking change that surfaces unjudged solutions
+    # needs them judged (fixtures/dev/qrels.csv) before its numbers mean anything.
+    for name, row in dev_rows.items():
+        assert row["judged@10"] >= 0.95, name

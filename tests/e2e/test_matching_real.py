@@ -72,7 +72,11 @@ def test_create_edit_and_deactivate_change_results_without_a_rebuild(
         brain.price_min, brain.price_max = 400_000, 500_000  # now over the 150,000 budget
         brain.save()
     assert "S00010" not in _match(run_command)
-    assert "S00010" in _match(run_command, "--include-over-budget")
+    # Shown when asked for, flagged, and ranked below what the enterprise can pay for.
+    shown = json.loads(run_command("match", *KILN_NEED, "--include-over-budget", "--top", "100").stdout)["results"]
+    brain_shown = next(r for r in shown if r["solution_ref"] == "S00010")
+    assert brain_shown["over_budget"] is True
+    assert shown[0]["over_budget"] is False
 
     with django_capture_on_commit_callbacks(execute=True):
         brain.price_min, brain.price_max = 80_000, 180_000

@@ -173,3 +173,18 @@ def test_load_errors(tmp_path: Path) -> None:
     del data["docs"]
     with pytest.raises(IndexCorruptError):
         BM25Index.from_dict(data, TOKENIZER)
+
+
+def test_term_weights_scale_each_query_terms_idf() -> None:
+    index = BM25Index(TOKENIZER)
+    index.add(1, "陶瓷 财务 进销存")
+    index.add(2, "机械 排产 报工")
+    index.add(3, "化工 安全 预警")
+    plain = index.score("陶瓷 排产", [1, 2])
+    same = index.score("陶瓷 排产", [1, 2], term_weights=lambda term: 1.0)
+    assert same == pytest.approx(plain)
+    halved = index.score("陶瓷 排产", [1, 2], term_weights=lambda term: 0.5 if term == "陶瓷" else 1.0)
+    assert halved[1] == pytest.approx(plain[1] / 2) and halved[2] == pytest.approx(plain[2])
+    assert [doc for doc, _ in index.search("陶瓷 排产", 3, term_weights=lambda t: 0.0 if t == "陶瓷" else 1.0)] == [2]
+    assert index.documents_with("排产") == [2]
+    assert index.documents_with("不存在") == []

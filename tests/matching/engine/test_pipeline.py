@@ -178,3 +178,31 @@ def test_category_feedback_is_validated() -> None:
         RankingWeights(category_feedback=1.5)
     with pytest.raises(ValueError):
         RankingWeights(category_feedback_depth=0)
+
+
+def test_term_focus_lets_the_problem_outweigh_the_trade(hashing: HashingEmbedder) -> None:
+    # A catalog of every kind of solution for every trade. The need names its trade (陶瓷),
+    # which every ceramics solution repeats, and its problem (排产), which every MES has.
+    categories = ["energy", "erp", "quality", "safety", "mes"]
+    industries = ["ceramics", "chemical", "machinery", "refractory"]
+    items = []
+    for c, category in enumerate(categories):
+        for i, industry in enumerate(industries):
+            words = ["方案", "陶瓷 陶瓷" if industry == "ceramics" else "", "排产 报工" if category == "mes" else ""]
+            facts = make_facts(10 * c + i + 1, category=category, industries={industry}, case_industries=set())
+            items.append((facts, " ".join(words)))
+    matcher = build(hashing, items)
+    query = make_query(text="陶瓷厂排产靠人")
+    lexical_only = {"channels": ("lexical",), "structured": False}
+
+    plain = matcher.search(query, weights=RankingWeights(term_focus=False, category_feedback=0.0), **lexical_only)
+    focused = matcher.search(query, weights=RankingWeights(category_feedback=0.0), **lexical_only)
+
+    assert [r.solution.category for r in plain[:2]] != ["mes", "mes"]
+    assert [r.solution.category for r in focused[:4]] == ["mes"] * 4
+    # The weights follow the catalog (here: no ceramics solutions but the MES one are left).
+    before = matcher._term_weights()("陶瓷")
+    for facts, _ in items:
+        if facts.category != "mes" and "ceramics" in facts.industries:
+            matcher.remove(facts.id)
+    assert matcher._term_weights()("陶瓷") != pytest.approx(before)

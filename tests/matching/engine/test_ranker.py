@@ -10,6 +10,7 @@ from matching.engine.ranker import (
     NeedCandidate,
     NeedQuery,
     RankingWeights,
+    SolutionFacts,
     allocate_leads,
     assess_fit,
     budget_fit,
@@ -169,7 +170,8 @@ def test_reasons_of_weaker_matches() -> None:
         regions={"青岛市"},
         deployment_weeks=12,
     )
-    result = rank(make_query(), [(facts, None, None, 0.5)], names=LABELS)[0]
+    soft = RankingWeights(hard_region_filter=False)  # unserved solutions are kept, and explained
+    result = rank(make_query(), [(facts, None, None, 0.5)], soft, names=LABELS)[0]
     assert result.reasons_zh == [
         "报价部分超出预算（最高20万元）",
         "未列出陶瓷行业",
@@ -205,11 +207,9 @@ def test_unused_components_are_omitted() -> None:
     assert result.reasons_zh == ["已落地11家", "6周上线"]
 
 
-def test_relevance_dominates_structure() -> None:
-    weights = RankingWeights()
-    perfect = make_facts(1, cases=30, tier="cross_industry")
-    awful = make_facts(
-        2,
+def _awful_facts(id: int) -> SolutionFacts:
+    return make_facts(
+        id,
         price_min=140_000,
         price_max=900_000,
         industries={"chemical"},
@@ -221,14 +221,36 @@ def test_relevance_dominates_structure() -> None:
         deployment_weeks=80,
         tier="other",
     )
-    # Less than half the relevance can never win, even with perfect facts against awful ones.
+
+
+def test_score_is_relevance_times_structure_by_default() -> None:
+    weights = RankingWeights(hard_region_filter=False)  # keep the unserved candidate to compare
+    assert weights.relevance_floor == 0.0
+    perfect = make_facts(1, cases=30, tier="cross_industry")
+    awful = _awful_facts(2)
+    # A solution the enterprise can buy, in its trade and city, beats a twice as relevant one
+    # that fails on every fact...
+    results = rank(make_query(), [(perfect, None, None, 0.49), (awful, None, None, 1.0)], weights)
+    assert [r.solution.id for r in results] == [1, 2]
+    fit = assess_fit(make_query(), perfect, weights)
+    assert results[0].score == pytest.approx(0.49 * fit.structured, abs=1e-4)
+    # ... but structure never lifts an irrelevant candidate.
+    assert combine(0.0, 1.0, weights) == 0.0
+    assert combine(0.6, 0.5, weights) == pytest.approx(0.3)
+
+
+def test_relevance_floor_reserves_a_share_from_structure() -> None:
+    weights = RankingWeights(relevance_floor=0.5, hard_region_filter=False)
+    perfect = make_facts(1, cases=30, tier="cross_industry")
+    awful = _awful_facts(2)
+    # With a floor of 0.5, less than half the relevance can never win, even with perfect facts.
     results = rank(make_query(), [(perfect, None, None, 0.49), (awful, None, None, 1.0)], weights)
     assert [r.solution.id for r in results] == [2, 1]
     # Among comparably relevant candidates, structure decides.
     results = rank(make_query(), [(perfect, None, None, 0.8), (awful, None, None, 1.0)], weights)
     assert [r.solution.id for r in results] == [1, 2]
     assert results[0].score == pytest.approx(0.8)
-    assert combine(0.0, 1.0, weights) == 0.0
+    assert combine(0.6, 0.5, weights) == pytest.approx(0.45)
 
 
 def test_cheaper_equal_solution_wins_and_structured_false_ties() -> None:
@@ -245,9 +267,20 @@ def test_cheaper_equal_solution_wins_and_structured_false_ties() -> None:
 def test_hard_region_filter_drops_unserved() -> None:
     unserved = make_facts(2, provider_city="济南市", provider_county="历下区", regions={"青岛市"})
     candidates = [(make_facts(1), None, None, 0.5), (unserved, None, None, 1.0)]
-    assert [r.solution.id for r in rank(make_query(), candidates)] == [2, 1]
-    strict = RankingWeights(hard_region_filter=True)
-    assert [r.solution.id for r in rank(make_query(), candidates, strict)] == [1]
+    soft = RankingWeights(hard_region_filter=False)
+    assert [r.solution.id for r in rank(make_query(), candidates, soft)] == [2, 1]
+    assert [r.solution.id for r in rank(make_query(), candidates)] == [1]  # on by default
+
+
+def test_hard_industry_filter_drops_unsuited() -> None:
+    other_trade = make_facts(2, industries={"chemical"}, case_industries=set())
+    proven = make_facts(3, industries={"chemical"}, case_industries={"ceramics"}, cases=2)
+    generic = make_facts(4, industries=set(), all_industries=True)
+    candidates = [(make_facts(1), None, None, 0.5), (other_trade, None, None, 1.0), (proven, None, None, 0.4)]
+    candidates.append((generic, None, None, 0.3))
+    assert {r.solution.id for r in rank(make_query(), candidates)} == {1, 2, 3, 4}
+    strict = RankingWeights(hard_industry_filter=True)
+    assert {r.solution.id for r in rank(make_query(), candidates, strict)} == {1, 3, 4}
 
 
 def test_top_k_truncates_after_sorting() -> None:
@@ -287,7 +320,9 @@ def test_rank_needs_uses_the_same_components() -> None:
     local = NeedCandidate(1, "N1", make_query(budget_max=150_000))
     poor = NeedCandidate(2, "N2", make_query(budget_max=50_000))
     far = NeedCandidate(3, "N3", make_query(city="青岛市", county="黄岛区"))
-    ranked = rank_needs(solution, [(far, None, None, 1.0), (local, None, None, 0.9), (poor, None, None, 1.0)])
+    candidates = [(far, None, None, 1.0), (local, None, None, 0.9), (poor, None, None, 1.0)]
+    assert [r.need.id for r in rank_needs(solution, candidates)] == [1]  # a city it does not serve: no lead
+    ranked = rank_needs(solution, candidates, RankingWeights(hard_region_filter=False))
     assert [r.need.id for r in ranked] == [1, 3]
     forward = rank(local.query, [(solution, None, None, 0.9)])[0]
     assert ranked[0].score == forward.score
