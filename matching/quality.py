@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -130,7 +131,9 @@ def weights_preview(*, proposed: RankingWeights) -> dict:
     report = evaluation_report()
     matcher = services.get_matcher()
     product = next(v for v in evaluation.VARIANTS if v.name == evaluation.PRODUCT)
-    variant = evaluation.Variant(product.name, {**product.search, "weights": proposed})
+    # The product's own overrides (if any) apply over the proposed weights, as over the current ones.
+    weights = dataclasses.replace(proposed, **getattr(product, "weights", {}))
+    variant = evaluation.Variant(product.name, {**product.search, "weights": weights})
     preview: dict = {"needs": {}}
     for name, found in (("dev", dev_set()), ("labels", label_set())):
         current = product_row(report.get(name))

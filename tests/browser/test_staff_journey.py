@@ -8,6 +8,7 @@ from django.core.cache import cache
 from playwright.sync_api import expect
 
 from marketplace import models
+from matching.evaluation import VARIANTS
 from matching.models import MatchLabel, RankingSettings
 from tests.marketplace.staff_data import load_staff_marketplace
 
@@ -37,7 +38,7 @@ def test_administrator_labels_a_match_and_sees_the_dashboard_change(page, screen
     page.get_by_role("link", name="匹配质量", exact=True).first.click()
     expect(page.get_by_role("heading", level=1)).to_have_text("匹配质量看板")
     expect(page.locator('[data-figure="labels"]')).to_have_text("0")
-    expect(page.locator("#eval-dev tbody tr")).to_have_count(7)
+    expect(page.locator("#eval-dev tbody tr")).to_have_count(len(VARIANTS))
     expect(page.locator("#eval-labels")).to_have_count(0)
     screenshot("dashboard-before")
 
@@ -58,7 +59,7 @@ def test_administrator_labels_a_match_and_sees_the_dashboard_change(page, screen
     page.get_by_role("link", name="匹配质量", exact=True).last.click()
     expect(page.locator('[data-figure="labels"]')).to_have_text("1")
     expect(page.locator('[data-figure="useful"]')).to_have_text("100.0%")
-    expect(page.locator("#eval-labels tbody tr")).to_have_count(7)
+    expect(page.locator("#eval-labels tbody tr")).to_have_count(len(VARIANTS))
     expect(page.locator("#eval-labels caption")).to_contain_text("1 条需求")
     screenshot("dashboard-after")
 

@@ -13,6 +13,7 @@ from django.core.cache import cache
 from django.core.management import call_command
 
 from marketplace import models
+from matching.evaluation import VARIANTS
 from matching.models import Match, MatchLabel, RankingSettings
 from tests.marketplace.pages import english_words
 from tests.marketplace.staff_data import load_staff_marketplace
@@ -156,7 +157,7 @@ def test_weights_form_errors_are_shown_in_the_page(client, marketplace):
 def test_dashboard_shows_the_evaluation_of_every_variant_and_when_it_was_computed(client, marketplace):
     body = login(client, "demo-admin").get("/staff/").content.decode()
 
-    assert body.count('data-variant="') == 7  # the development set; no labels yet
+    assert body.count('data-variant="') == len(VARIANTS)  # the development set; no labels yet
     assert "融合 + 结构化排序（加权）" in body and "线上使用" in body
     assert "计算于" in body
     assert "还没有管理员标注" in body
@@ -171,7 +172,7 @@ def test_the_evaluation_is_cached_until_a_label_changes(client, marketplace, dja
     client.post("/staff/review/", {"match": match.pk, "grade": "0"})
     body = client.get("/staff/").content.decode()
     assert "缓存结果" not in body  # the labels stamp changed: computed again, with the labels table
-    assert body.count('data-variant="') == 14
+    assert body.count('data-variant="') == 2 * len(VARIANTS)
 
 
 def test_recompute_button_refreshes_the_cache(client, marketplace):

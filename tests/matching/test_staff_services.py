@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from marketplace.models import AuditEvent, Need, Solution, User
 from matching import quality, services
 from matching.engine import RankingWeights
+from matching.evaluation import VARIANTS
 from matching.models import Match, MatchLabel, RankingSettings
 
 pytestmark = pytest.mark.django_db
@@ -70,31 +71,30 @@ def test_saved_weights_the_engine_no_longer_knows_are_ignored(admin):
 
 def test_a_save_changes_the_ranking_of_the_loaded_matcher(matched, admin):
     matcher = services.get_matcher()
-    assert "S-MES" in refs(matched)  # 青岛 only: penalised for a 淄博 need, but still listed
+    assert "S-MES" not in refs(matched)  # serves 青岛 only: filtered out for a 淄博 need
 
-    services.ranking_weights_save(actor=admin, values={"hard_region_filter": True})
+    services.ranking_weights_save(actor=admin, values={"hard_region_filter": False})
 
     assert services.get_matcher() is matcher  # no reload of the index, only the weights
-    assert matcher.weights.hard_region_filter is True
-    assert "S-MES" not in refs(matched)
+    assert matcher.weights.hard_region_filter is False
+    assert "S-MES" in refs(matched)  # now only penalised
 
 
 def test_another_process_picks_up_a_save_by_the_stamp(matched, admin):
     services.get_matcher()
     # Another process saves: the row changes without this process's service being called.
-    RankingSettings.objects.create(weights={"hard_region_filter": True})
+    RankingSettings.objects.create(weights={"hard_region_filter": False})
 
-    assert services.get_matcher().weights.hard_region_filter is True
+    assert services.get_matcher().weights.hard_region_filter is False
 
 
 def test_a_save_recomputes_the_stored_matches_after_the_commit(matched, admin, django_capture_on_commit_callbacks):
-    assert Match.objects.filter(need=matched, solution__ref="S-MES").exists()
+    assert not Match.objects.filter(need=matched, solution__ref="S-MES").exists()
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.ranking_weights_save(actor=admin, values={"hard_region_filter": True})
+        services.ranking_weights_save(actor=admin, values={"hard_region_filter": False})
 
-    assert not Match.objects.filter(need=matched, solution__ref="S-MES").exists()
-    assert Match.objects.filter(need=matched).exists()
+    assert Match.objects.filter(need=matched, solution__ref="S-MES").exists()
 
 
 def test_a_preview_changes_nothing(matched, admin):
@@ -103,7 +103,7 @@ def test_a_preview_changes_nothing(matched, admin):
     before_matches = list(Match.objects.values_list("need", "solution", "rank", "score"))
     before_refs = refs(matched)
 
-    preview = quality.weights_preview(proposed=RankingWeights(hard_region_filter=True, budget=0.0, relevance_floor=0.1))
+    preview = quality.weights_preview(proposed=RankingWeights(hard_region_filter=False, budget=0.0, relevance_floor=0.4))
 
     assert [change.metric for change in preview["dev"]] == list(quality.METRICS)
     assert preview["needs"]["dev"] == 64
@@ -124,7 +124,7 @@ def test_a_preview_scores_the_labels_too(matched, admin):
     match = Match.objects.filter(need=matched).order_by("rank").first()
     services.match_label_set(actor=admin, need=matched, solution=match.solution, grade=2)
 
-    preview = quality.weights_preview(proposed=RankingWeights(hard_region_filter=True))
+    preview = quality.weights_preview(proposed=RankingWeights(hard_region_filter=False))
 
     assert preview["needs"]["labels"] == 1
     assert {c.metric for c in preview["labels"]} == set(quality.METRICS)
@@ -138,7 +138,7 @@ def test_labelling_leaves_the_queue_and_moves_the_label_figures(matched, admin):
     first = queue[0]
     assert quality.label_summary() == {"total": 0, "grades": {2: 0, 1: 0, 0: 0}, "useful_share": None}
     report = quality.evaluation_report()
-    assert report["labels"] is None and len(report["dev"]) == 7 and report["cached"] is False
+    assert report["labels"] is None and len(report["dev"]) == len(VARIANTS) and report["cached"] is False
 
     services.match_label_set(actor=admin, need=first.need, solution=first.solution, grade=0, note="不同的问题")
 
@@ -147,7 +147,7 @@ def test_labelling_leaves_the_queue_and_moves_the_label_figures(matched, admin):
     assert quality.label_summary() == {"total": 1, "grades": {2: 0, 1: 0, 0: 1}, "useful_share": 0.0}
     report = quality.evaluation_report()
     assert report["cached"] is False  # a new labels stamp: computed again
-    assert [row["needs"] for row in report["labels"]] == [1] * 7
+    assert [row["needs"] for row in report["labels"]] == [1] * len(VARIANTS)
     assert [s.ref for s in quality.irrelevant_solutions()] == [first.solution.ref]
     assert quality.evaluation_report()["cached"] is True
 
