@@ -20,10 +20,10 @@ def _filtered(filterset_class, filters: Mapping, queryset: QuerySet) -> QuerySet
     return filterset.qs
 
 
-def solution_list(*, filters: Mapping | None = None) -> QuerySet[models.Solution]:
-    """Active solutions, cheapest first, filtered by ``SolutionFilter``."""
+def solution_list(*, filters: Mapping | None = None, include_inactive: bool = False) -> QuerySet[models.Solution]:
+    """Active solutions (or all, for their provider's edits), cheapest first, filtered by ``SolutionFilter``."""
     queryset = (
-        models.Solution.objects.filter(is_active=True)
+        (models.Solution.objects.all() if include_inactive else models.Solution.objects.filter(is_active=True))
         .select_related("provider__city", "provider__county", "provider__tier", "category", "delivery_mode")
         .prefetch_related("industries", "regions_served", "case_industries")
         .order_by("price_min", "ref")

@@ -241,3 +241,31 @@ def test_evaluate_matching_reads_the_staff_labels(world, run_command):
     assert rows["fused + structured (blend)"]["needs"] == 1
     assert rows["fused + structured (blend)"]["mrr"] == 1.0  # the kiln brain leads the kiln need
     assert run_command("evaluate_matching", "--labels", "--qrels", "x.csv").returncode == 1
+
+
+def test_a_provider_keeps_its_solutions_up_to_date_through_the_api(world, django_capture_on_commit_callbacks):
+    client = world.client("provider_x")
+    body = {
+        "title": "窑炉烧成曲线优化", "category": "energy", "description": "窑炉温度全靠老师傅看火？自动优化烧成曲线，天然气省一成。",
+        "price_min": 20000, "price_max": 40000, "deployment_weeks": 2, "delivery_mode": "saas",
+        "industries": ["ceramics"], "regions_served": ["淄博市"], "cases": 3, "case_industries": ["ceramics"],
+    }  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        created = client.post("/api/solutions/", body, format="json")
+    assert created.status_code == 201, created.content
+    ref = created.json()["ref"]
+    assert created.json()["provider"]["ref"] == "P-HZZ"
+    matches = world.client("enterprise_a").get(f"/api/needs/{world.need_a.ref}/matches/").json()
+    assert ref in [m["solution"]["ref"] for m in matches]  # searchable without a rebuild
+
+    with django_capture_on_commit_callbacks(execute=True):
+        off = client.patch(f"/api/solutions/{ref}/", {"is_active": False}, format="json")
+    assert off.json()["is_active"] is False
+    assert client.get(f"/api/solutions/{ref}/").status_code == 404
+    matches = world.client("enterprise_a").get(f"/api/needs/{world.need_a.ref}/matches/").json()
+    assert ref not in [m["solution"]["ref"] for m in matches]
+
+    bad = client.post("/api/solutions/", {**body, "category": "blockchain", "price_min": 50000}, format="json")
+    assert bad.status_code == 400 and set(bad.json()) >= {"category"}
+    wrong_order = client.post("/api/solutions/", {**body, "price_min": 50000}, format="json")
+    assert wrong_order.status_code == 400 and "price_max" in wrong_order.json()

@@ -29,8 +29,16 @@ STAFF_ONLY = _expect(anonymous=DENIED, staff=200, rest=403)
 CASES = [
     ("solutions", "get", "/api/solutions/", None, PUBLIC),
     ("solution", "get", "/api/solutions/S-KILN/", None, PUBLIC),
+    ("solution create", "post", "/api/solutions/", {
+        "title": "扫码报工小程序", "category": "mes", "description": "工人扫码报工，订单进度看板。", "price_min": 10000,
+        "price_max": 20000, "deployment_weeks": 2, "delivery_mode": "saas", "all_industries": True, "all_regions": True,
+     }, _expect(anonymous=DENIED, provider_x=201, provider_y=201, rest=403)),
+    ("solution edit", "patch", "/api/solutions/S-KILN/", {"price_max": 190000},
+     _expect(anonymous=DENIED, provider_x=200, staff=200, rest=403)),
     ("providers", "get", "/api/providers/", None, PUBLIC),
     ("provider", "get", "/api/providers/P-HZZ/", None, PUBLIC),
+    ("provider edit", "patch", "/api/providers/P-HZZ/", {"lead_capacity": 5},
+     _expect(anonymous=DENIED, provider_x=200, staff=200, rest=403)),
     ("needs", "get", "/api/needs/", None,
      _expect(anonymous=DENIED, enterprise_a=200, enterprise_b=200, provider_x=403, provider_y=403, staff=200)),
     ("need create", "post", "/api/needs/", {"title": "新需求", "description": "设备联网", "budget_max": 50000},
