@@ -22,6 +22,13 @@ FILTER_INVALID = _("筛选条件有误，请检查后重试：")
 USERNAME_TAKEN = _("该用户名已被使用")
 PASSWORDS_DIFFER = _("两次输入的密码不一致")
 COUNTY_NOT_IN_CITY = _("所选区县不属于所选城市")
+
+
+def check_county_in_city(form: forms.Form, cleaned: Mapping) -> None:
+    """Put the error on the county field when the county picked is not in the city picked."""
+    city, county = cleaned.get("city"), cleaned.get("county")
+    if city and county and county.city_id != city.pk:
+        form.add_error("county", ValidationError(COUNTY_NOT_IN_CITY, code="county_city"))
 CREDIT_CODE_LENGTH = _("统一社会信用代码应为18位")
 CREDIT_CODE_CHARACTER = _("统一社会信用代码含有非法字符：%(char)s")
 CREDIT_CODE_CHECK = _("统一社会信用代码校验位错误，请核对")
@@ -179,9 +186,7 @@ class SignupForm(forms.Form):
                 password_validation.validate_password(password1, models.User(username=cleaned.get("username", "")))
             except ValidationError as error:
                 self.add_error("password1", error)
-        city, county = cleaned.get("city"), cleaned.get("county")
-        if city and county and county.city_id != city.pk:
-            self.add_error("county", ValidationError(COUNTY_NOT_IN_CITY, code="county_city"))
+        check_county_in_city(self, cleaned)
         return cleaned
 
     def service_arguments(self) -> dict:

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from marketplace import models
-from marketplace.forms import COUNTY_NOT_IN_CITY, CountyChoiceField, parse_price
+from marketplace.forms import CountyChoiceField, check_county_in_city, parse_price
 
 # Messages the user sees (tests assert them).
 AMOUNT_INVALID = _("请填写金额，例如 15（万元）或 150000（元）")
@@ -123,9 +123,7 @@ class NeedForm(MoneyMixin, forms.Form):
     def clean(self) -> dict:
         cleaned = super().clean()
         self.clean_money(cleaned)
-        city, county = cleaned.get("city"), cleaned.get("county")
-        if city and county and county.city_id != city.pk:
-            self.add_error("county", ValidationError(COUNTY_NOT_IN_CITY, code="county_city"))
+        check_county_in_city(self, cleaned)
         return cleaned
 
     def need_fields(self) -> dict:

@@ -3,20 +3,18 @@ from __future__ import annotations
 
 from django.core.cache import cache
 from django.db.models import Max
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import exceptions, generics, serializers, status
+from rest_framework import generics, serializers, status
 from rest_framework.permissions import IsAdminUser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from marketplace.apis.common import UNKNOWN_NEED, UNKNOWN_SOLUTION, RefField
 from marketplace.models import Need, Solution
 from matching import evaluation, selectors, services
 from matching.models import IndexState, MatchLabel
 
-UNKNOWN_NEED = _("找不到该需求")
-UNKNOWN_SOLUTION = _("找不到该解决方案")
 
 
 class MatchLabelOutputSerializer(serializers.Serializer):
@@ -35,8 +33,8 @@ class MatchLabelListApi(generics.ListAPIView):
     or not relevant (0), replacing an earlier label of the same pair."""
 
     class InputSerializer(serializers.Serializer):
-        need = serializers.CharField(help_text="need ref")
-        solution = serializers.CharField(help_text="solution ref")
+        need = RefField(Need.objects.all(), not_found=UNKNOWN_NEED, help_text="need ref")
+        solution = RefField(Solution.objects.all(), not_found=UNKNOWN_SOLUTION, help_text="solution ref")
         grade = serializers.ChoiceField(choices=MatchLabel.Grade.choices)
         note = serializers.CharField(max_length=500, required=False, allow_blank=True)
 
@@ -53,19 +51,7 @@ class MatchLabelListApi(generics.ListAPIView):
     def post(self, request: Request) -> Response:
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        need = Need.objects.filter(ref=data["need"]).first()
-        solution = Solution.objects.filter(ref=data["solution"]).first()
-        errors = {}
-        if need is None:
-            errors["need"] = [str(UNKNOWN_NEED)]
-        if solution is None:
-            errors["solution"] = [str(UNKNOWN_SOLUTION)]
-        if errors:
-            raise exceptions.ValidationError(errors)
-        label = services.match_label_set(
-            actor=request.user, need=need, solution=solution, grade=data["grade"], note=data.get("note", "")
-        )
+        label = services.match_label_set(actor=request.user, **serializer.validated_data)
         return Response(MatchLabelOutputSerializer(label).data, status=status.HTTP_201_CREATED)
 
 

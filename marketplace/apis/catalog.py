@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from marketplace import models, selectors
-from marketplace.apis.common import CitySerializer, CodeSerializer, IsProviderUser
+from marketplace.apis.common import CitySerializer, CodeSerializer, IsProviderUser, ListCreateApi
 from marketplace.services import accounts, catalog
 from marketplace.filters import ProviderFilter, SolutionFilter
 
@@ -65,17 +65,15 @@ class SolutionInputSerializer(serializers.Serializer):
     is_active = serializers.BooleanField(default=True)
 
 
-class SolutionListApi(generics.ListAPIView):
+class SolutionListApi(ListCreateApi):
     """Active solutions, cheapest first. POST (provider users) lists a new solution of theirs;
     it is searchable as soon as the request commits."""
 
     permission_classes = [AllowAny]
+    create_permission_classes = [IsProviderUser]
     serializer_class = SolutionOutputSerializer
     filter_backends = [DjangoFilterBackend]
     filterset_class = SolutionFilter
-
-    def get_permissions(self):
-        return [IsProviderUser()] if self.request.method == "POST" else super().get_permissions()
 
     def get_queryset(self):
         return selectors.solution_list()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
-from rest_framework import exceptions, permissions, serializers, status
+from rest_framework import exceptions, generics, permissions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -12,6 +12,8 @@ from marketplace.services.docking import DockingError
 
 ENTERPRISES_ONLY = _("此操作仅限企业账号")
 PROVIDERS_ONLY = _("此操作仅限服务商账号")
+UNKNOWN_NEED = _("找不到该需求")
+UNKNOWN_SOLUTION = _("找不到该解决方案")
 
 
 class IsEnterpriseUser(permissions.IsAuthenticated):
@@ -42,6 +44,27 @@ class IsProviderUser(permissions.IsAuthenticated):
 
     def has_permission(self, request, view) -> bool:
         return super().has_permission(request, view) and bool(request.user.provider_id)
+
+
+class RefField(serializers.SlugRelatedField):
+    """An object named by its ``ref`` in the request body; an unknown ref is a field error
+    with the given user-facing message."""
+
+    def __init__(self, queryset, *, not_found, **kwargs):
+        super().__init__(slug_field="ref", queryset=queryset, **kwargs)
+        self.error_messages["does_not_exist"] = not_found
+
+
+class ListCreateApi(generics.ListAPIView):
+    """GET lists for ``permission_classes``; POST creates, for ``create_permission_classes`` only
+    (a need is posted by an enterprise, a proposal by a provider, though more roles may read)."""
+
+    create_permission_classes: list = []
+
+    def get_permissions(self):
+        if self.request.method == "POST":
+            return [permission() for permission in self.create_permission_classes]
+        return super().get_permissions()
 
 
 class Conflict(exceptions.APIException):

@@ -3,10 +3,9 @@ decline. Contact details appear only on an accepted proposal, to its two sides."
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
-from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import exceptions, generics, serializers, status
+from rest_framework import generics, serializers, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -14,12 +13,21 @@ from rest_framework.views import APIView
 
 from marketplace import models, selectors
 from marketplace.apis.catalog import ProviderSummarySerializer
-from marketplace.apis.common import CitySerializer, CodeSerializer, ContactSerializer, IsProviderOrStaff, IsProviderUser, done
+from marketplace.apis.common import (
+    UNKNOWN_NEED,
+    UNKNOWN_SOLUTION,
+    CitySerializer,
+    CodeSerializer,
+    ContactSerializer,
+    IsProviderOrStaff,
+    IsProviderUser,
+    ListCreateApi,
+    RefField,
+    done,
+)
 from marketplace.filters import LeadFilter, ProposalFilter
 from marketplace.services import docking
 
-UNKNOWN_NEED = _("找不到该需求，或它不在你的线索中")
-UNKNOWN_SOLUTION = _("找不到该解决方案")
 
 
 class AnonymousNeedSerializer(serializers.Serializer):
@@ -98,13 +106,15 @@ class ProposalOutputSerializer(serializers.Serializer):
         return ContactSerializer(proposal.provider).data if self._visible(proposal) else None
 
 
-class ProposalListApi(generics.ListAPIView):
+class ProposalListApi(ListCreateApi):
     """Proposals you can see: on your needs (enterprise), your own (provider), all (staff).
     POST (providers) answers a lead with a quote."""
 
     class InputSerializer(serializers.Serializer):
-        need = serializers.CharField(help_text="need ref (one of your leads)")
-        solution = serializers.CharField(help_text="ref of one of your active solutions")
+        need = RefField(models.Need.objects.all(), not_found=UNKNOWN_NEED, help_text="need ref (one of your leads)")
+        solution = RefField(
+            models.Solution.objects.all(), not_found=UNKNOWN_SOLUTION, help_text="ref of one of your active solutions"
+        )
         price_quote = serializers.IntegerField(min_value=1, max_value=2_000_000_000, help_text="RMB")
         weeks = serializers.IntegerField(min_value=1, max_value=models.DEPLOYMENT_WEEKS_MAX)
         message = serializers.CharField(max_length=models.PROPOSAL_MESSAGE_MAX_CHARS, required=False, allow_blank=True)
@@ -113,12 +123,10 @@ class ProposalListApi(generics.ListAPIView):
             ref_name = "ProposalInput"
 
     permission_classes = [IsAuthenticated]
+    create_permission_classes = [IsProviderUser]
     serializer_class = ProposalOutputSerializer
     filter_backends = [DjangoFilterBackend]
     filterset_class = ProposalFilter
-
-    def get_permissions(self):
-        return [IsProviderUser()] if self.request.method == "POST" else super().get_permissions()
 
     def get_queryset(self):
         return selectors.proposal_list(user=self.request.user)
@@ -127,14 +135,7 @@ class ProposalListApi(generics.ListAPIView):
     def post(self, request: Request) -> Response:
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        need = models.Need.objects.filter(ref=data.pop("need")).first()
-        if need is None:
-            raise exceptions.ValidationError({"need": [str(UNKNOWN_NEED)]})
-        solution = models.Solution.objects.filter(ref=data.pop("solution")).first()
-        if solution is None:
-            raise exceptions.ValidationError({"solution": [str(UNKNOWN_SOLUTION)]})
-        proposal = docking.proposal_submit(actor=request.user, need=need, solution=solution, **data)
+        proposal = docking.proposal_submit(actor=request.user, **serializer.validated_data)
         return done(ProposalOutputSerializer, proposal, status_code=status.HTTP_201_CREATED, context={"request": request})
 
 

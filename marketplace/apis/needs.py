@@ -10,14 +10,21 @@ from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import exceptions, generics, serializers, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from marketplace import models, selectors
 from marketplace.apis.catalog import SolutionOutputSerializer
-from marketplace.apis.common import CitySerializer, CodeSerializer, IsEnterpriseOrStaff, IsEnterpriseUser, done
+from marketplace.apis.common import (
+    CitySerializer,
+    CodeSerializer,
+    IsEnterpriseOrStaff,
+    IsEnterpriseUser,
+    ListCreateApi,
+    done,
+)
 from marketplace.filters import NeedFilter
 from marketplace.services import docking
 from matching import selectors as matching_selectors
@@ -56,25 +63,25 @@ def _need_for(request: Request, ref: str) -> models.Need:
     return get_object_or_404(selectors.need_list(user=request.user), ref=ref)
 
 
-class NeedListApi(generics.ListAPIView):
+class NeedListApi(ListCreateApi):
     """Your enterprise's needs, newest first (staff: every need). POST posts a new need."""
 
     class InputSerializer(serializers.Serializer):
         title = serializers.CharField(max_length=200)
         description = serializers.CharField(max_length=models.DESCRIPTION_MAX_CHARS)
         budget_max = serializers.IntegerField(min_value=1, max_value=2_000_000_000, help_text="RMB")
-        timeline_weeks = serializers.IntegerField(min_value=1, max_value=260, required=False, allow_null=True)
+        timeline_weeks = serializers.IntegerField(
+            min_value=1, max_value=models.DEPLOYMENT_WEEKS_MAX, required=False, allow_null=True
+        )
 
         class Meta:
             ref_name = "NeedCreateInput"
 
     permission_classes = [IsEnterpriseOrStaff]
+    create_permission_classes = [IsEnterpriseUser]
     serializer_class = NeedOutputSerializer
     filter_backends = [DjangoFilterBackend]
     filterset_class = NeedFilter
-
-    def get_permissions(self):
-        return [IsEnterpriseUser()] if self.request.method == "POST" else super().get_permissions()
 
     def get_queryset(self):
         return selectors.need_list(user=self.request.user)
@@ -94,7 +101,9 @@ class NeedDetailApi(APIView):
         title = serializers.CharField(max_length=200, required=False)
         description = serializers.CharField(max_length=models.DESCRIPTION_MAX_CHARS, required=False)
         budget_max = serializers.IntegerField(min_value=1, max_value=2_000_000_000, required=False)
-        timeline_weeks = serializers.IntegerField(min_value=1, max_value=260, required=False, allow_null=True)
+        timeline_weeks = serializers.IntegerField(
+            min_value=1, max_value=models.DEPLOYMENT_WEEKS_MAX, required=False, allow_null=True
+        )
 
         class Meta:
             ref_name = "NeedUpdateInput"

@@ -269,3 +269,16 @@ def test_a_provider_keeps_its_solutions_up_to_date_through_the_api(world, django
     assert bad.status_code == 400 and set(bad.json()) >= {"category"}
     wrong_order = client.post("/api/solutions/", {**body, "price_min": 50000}, format="json")
     assert wrong_order.status_code == 400 and "price_max" in wrong_order.json()
+
+
+def test_unknown_refs_are_field_errors(world):
+    from marketplace.apis.common import UNKNOWN_NEED, UNKNOWN_SOLUTION
+
+    proposal = world.client("provider_x").post(
+        "/api/proposals/", {"need": "N-NOPE", "solution": "S-NOPE", "price_quote": 1, "weeks": 1}, format="json"
+    )
+    label = world.client("staff").post("/api/match-labels/", {"need": "N-1", "solution": "S-NOPE", "grade": 2}, format="json")
+
+    assert proposal.status_code == label.status_code == 400
+    assert proposal.json() == {"need": [str(UNKNOWN_NEED)], "solution": [str(UNKNOWN_SOLUTION)]}
+    assert label.json() == {"solution": [str(UNKNOWN_SOLUTION)]}

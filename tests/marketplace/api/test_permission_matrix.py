@@ -110,8 +110,6 @@ def test_permission_matrix(world, role, name, method, path, body, expected):
 
 def test_matrix_covers_every_api_route():
     """A new endpoint must join the matrix."""
-    from django.urls import get_resolver
-
     from marketplace import urls_api
 
     routes = {str(pattern.pattern) for pattern in urls_api.urlpatterns} - {"auth/token/"}
@@ -127,4 +125,4 @@ def test_matrix_covers_every_api_route():
     seen = {c.replace("S-KILN", "{}").replace("P-HZZ", "{}") for c in covered}
     seen = {s.replace("{need_a}", "{}").replace("{lead_x}", "{}").replace("{proposal_x}", "{}").replace("{notice_a}", "{}") for s in seen}
     assert concrete <= seen, sorted(concrete - seen)
-    assert get_resolver() is not None
+    assert len(concrete) >= 20  # the shapes really came from the URL conf
