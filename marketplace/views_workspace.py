@@ -5,7 +5,6 @@ Thin like ``views``: reads go through ``selectors`` and the matcher's services, 
 (``DockingError``) becomes a message on the page, never an error page."""
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 from functools import wraps
 
@@ -27,7 +26,6 @@ from marketplace import forms_workspace as forms
 from marketplace import models, selectors, services
 from marketplace.selectors import FilterError
 from marketplace.services import docking, notifications
-from matching import selectors as matching_selectors
 from matching import services as matching
 from matching.models import Lead, Match
 
@@ -170,13 +168,9 @@ def need_edit(request: HttpRequest, ref: str) -> HttpResponse:
 def _matches(need: models.Need, *, include_over_budget: bool) -> tuple[list[dict], bool]:
     """(ranked matches with their solutions, whether the matcher answered)."""
     try:
-        results = matching.match_query(matching_selectors.need_query(need), include_over_budget=include_over_budget)
+        return matching.need_matches(need=need, include_over_budget=include_over_budget), True
     except matching.IndexUnavailable:
         return [], False
-    solutions = selectors.solution_list().in_bulk([r.solution.id for r in results])
-    return [
-        {**dataclasses.asdict(r), "record": solutions[r.solution.id]} for r in results if r.solution.id in solutions
-    ], True
 
 
 @enterprise_required

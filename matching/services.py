@@ -340,3 +340,26 @@ def fit_compare(*, need: Need, solutions: Iterable) -> list[FitAssessment]:
     query = selectors.need_query(need)
     names = selectors.labels()
     return [assess_fit(query, selectors.solution_facts(solution), weights(), names) for solution in solutions]
+
+
+def need_matches(*, need: Need, include_over_budget: bool = False, top_k: int | None = None) -> list[dict]:
+    """The need's ranked matches as the pages and the API show them: each result's rank, score,
+    components, reasons and over-budget flag, with its ``Solution`` row as ``record``.
+    Raises ``IndexUnavailable`` when the index cannot serve."""
+    from marketplace.selectors import solution_list
+
+    results = match_query(selectors.need_query(need), top_k=top_k, include_over_budget=include_over_budget)
+    records = solution_list().in_bulk([r.solution.id for r in results])
+    return [
+        {
+            "rank": r.rank,
+            "score": r.score,
+            "components": r.components,
+            "reasons_zh": r.reasons_zh,
+            "reasons_en": r.reasons_en,
+            "over_budget": r.over_budget,
+            "record": records[r.solution.id],
+        }
+        for r in results
+        if r.solution.id in records
+    ]

@@ -27,7 +27,6 @@ from marketplace.apis.common import (
 )
 from marketplace.filters import NeedFilter
 from marketplace.services import docking
-from matching import selectors as matching_selectors
 from matching import services as matching
 
 COMPARE_MAX = 3
@@ -160,10 +159,6 @@ class MatchOutputSerializer(FitSerializer):
     solution = SolutionOutputSerializer(source="record")
 
 
-def _solutions_by_id(ids) -> dict[int, models.Solution]:
-    return selectors.solution_list().in_bulk(list(ids))
-
-
 class NeedMatchesApi(APIView):
     """The need's best solutions, ranked and explained; over-budget ones only when asked
     (``include_over_budget=true``), and then flagged."""
@@ -182,17 +177,13 @@ class NeedMatchesApi(APIView):
         flags = self.Params(data=request.query_params)
         flags.is_valid(raise_exception=True)
         try:
-            results = matching.match_query(
-                matching_selectors.need_query(need),
+            rows = matching.need_matches(
+                need=need,
                 top_k=flags.validated_data["top"],
                 include_over_budget=flags.validated_data["include_over_budget"],
             )
         except matching.IndexUnavailable:
             raise exceptions.APIException(INDEX_NOT_READY) from None
-        solutions = _solutions_by_id(r.solution.id for r in results)
-        rows = [
-            {**dataclasses.asdict(r), "record": solutions[r.solution.id]} for r in results if r.solution.id in solutions
-        ]
         return Response(MatchOutputSerializer(rows, many=True).data)
 
     class Params(serializers.Serializer):
@@ -219,7 +210,8 @@ class NeedCompareApi(APIView):
     )
     def get(self, request: Request, ref: str) -> Response:
         need = _need_for(request, ref)
-        refs = list(dict.fromkeys(r.strip() for r in request.query_params.get("solutions", "").split(",") if r.strip()))
+        raw = request.query_params.get("solutions", "").replace("\x00", "")  # PostgreSQL text cannot hold NUL
+        refs = list(dict.fromkeys(r.strip() for r in raw.split(",") if r.strip()))
         if not 1 <= len(refs) <= COMPARE_MAX:
             raise exceptions.ValidationError({"solutions": [str(COMPARE_COUNT)]})
         found = {s.ref: s for s in selectors.solution_list().filter(ref__in=refs)}
