@@ -11,14 +11,15 @@ from typing import Any
 
 from pythonjsonlogger.json import JsonFormatter as _JsonFormatter
 
-FIELDS = ("asctime", "levelname", "name", "message")
-RENAMED = {"asctime": "time", "levelname": "level", "name": "logger"}
+FIELDS = ("levelname", "name", "message")
+RENAMED = {"levelname": "level", "name": "logger"}
 
 
 class JsonFormatter(_JsonFormatter):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("rename_fields", RENAMED)
         kwargs.setdefault("json_ensure_ascii", False)
+        kwargs.setdefault("timestamp", "time")  # ISO 8601 in UTC
         super().__init__(list(FIELDS), *args, **kwargs)
 
     def add_fields(self, log_data: dict[str, Any], record: logging.LogRecord, message_dict: dict[str, Any]) -> None:
