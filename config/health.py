@@ -11,13 +11,32 @@ import datetime
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
+from django.core.cache import caches
+from health_check import checks
 from health_check.base import HealthCheck
-from health_check.checks import Cache, Database
+from health_check.checks import Database
 from health_check.exceptions import ServiceUnavailable
 from health_check.views import HealthCheckView
 from kombu import Connection
+from redis.exceptions import RedisError
 
 BROKER_UNREACHABLE = "the Celery broker does not answer"
+CACHE_UNREACHABLE = "the cache's Redis does not answer"
+
+
+@dataclasses.dataclass
+class Cache(checks.Cache):
+    """A write and a read; first a ping where the cache has one (the Redis cache fails open, so
+    a write and a read alone would only say the value did not come back)."""
+
+    async def run(self) -> None:
+        ping = getattr(caches[self.alias], "ping", None)
+        if ping is not None:
+            try:
+                await sync_to_async(ping)()
+            except RedisError as error:
+                raise ServiceUnavailable(CACHE_UNREACHABLE) from error
+        await super().run()
 
 
 @dataclasses.dataclass

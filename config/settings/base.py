@@ -134,8 +134,12 @@ def cache_config(url: str) -> dict:
     """A cache URL (redis://host:6379/1, locmemcache://, ...) as a CACHES entry; empty: local memory."""
     if not url:
         return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-    redis = "django.core.cache.backends.redis.RedisCache" if url.startswith(("redis://", "rediss://")) else None
-    return environ.Env.cache_url_config(url, backend=redis)
+    if not url.startswith(("redis://", "rediss://")):
+        return environ.Env.cache_url_config(url)
+    # Fails open (config/cache.py); short timeouts, so that a Redis that is down costs no request long.
+    config = environ.Env.cache_url_config(url, backend="config.cache.FailOpenRedisCache")
+    options = {key.lower(): value for key, value in config.get("OPTIONS", {}).items()}  # redis-py's names
+    return {**config, "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1, **options}}
 
 
 # Local memory by default (README's first command needs no server). With several processes set

@@ -8,8 +8,10 @@ import re
 import signal
 import subprocess
 import sys
+import uuid
 
 import pytest
+import redis
 
 from tests.conftest import REPO
 from tests.config.conftest import REDIS_TEST_URL, free_port, production_env, wait_for_port
@@ -20,10 +22,10 @@ SWAGGER_BUNDLE = re.compile(r'src="(/static/drf_spectacular_sidecar/swagger-ui-d
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("gunicorn")
-    port = free_port()
+    port, prefix = free_port(), f"deploy-test-{uuid.uuid4().hex}"
     env = production_env(tmp, STATIC_ROOT=str(tmp / "static"), ALLOWED_HOSTS="127.0.0.1", PORT=str(port),
                          WEB_CONCURRENCY="1", TRUST_X_FORWARDED_PROTO="true",
-                         CACHE_URL=REDIS_TEST_URL, CELERY_BROKER_URL=REDIS_TEST_URL)
+                         CACHE_URL=f"{REDIS_TEST_URL}?key_prefix={prefix}", CELERY_BROKER_URL=REDIS_TEST_URL)
     for command in (["migrate", "--no-input", "-v0"], ["collectstatic", "--no-input", "-v0"]):
         done = subprocess.run([sys.executable, "manage.py", *command], cwd=REPO, env=env, capture_output=True, text=True)
         assert done.returncode == 0, done.stderr
@@ -33,8 +35,10 @@ def site(tmp_path_factory):
                                   stdout=out, stderr=err)
     try:
         wait_for_port(port, server)
-        yield {"port": port, "server": server, "stdout": stdout, "stderr": stderr}
+        yield {"port": port, "server": server, "stdout": stdout, "stderr": stderr, "prefix": prefix}
     finally:
+        redis_client = redis.Redis.from_url(REDIS_TEST_URL)
+        redis_client.delete(*redis_client.keys(f"{prefix}:*") or ["-"])
         if server.poll() is None:
             server.kill()
             server.wait()
@@ -63,6 +67,8 @@ def test_swagger_ui_and_its_assets_are_served_hashed_and_compressed(site):
     assert asset.getheader("Content-Encoding") == "gzip"
     assert "immutable" in asset.getheader("Cache-Control")
     assert get(site, "/api/schema/").status == 200
+    # DRF's throttle counted the requests in Redis, where every web worker sees them.
+    assert redis.Redis.from_url(REDIS_TEST_URL).exists(f"{site['prefix']}:1:throttle_anon_127.0.0.1")
 
 
 def test_plain_http_is_redirected_except_the_health_probe(site):

@@ -8,7 +8,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from config.health import BROKER_UNREACHABLE
+from config.health import BROKER_UNREACHABLE, CACHE_UNREACHABLE
+from config.settings.base import cache_config
 from marketplace.models import Solution
 from matching.health import INDEX_NEVER_BUILT, index_freshness
 from matching.models import IndexState
@@ -79,12 +80,34 @@ def test_a_solution_waiting_longer_than_the_lag_makes_the_index_stale(client, re
 
 @pytest.mark.django_db
 def test_a_cache_that_does_not_answer_is_unhealthy(client, settings):
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": NOTHING_LISTENS}}
+    settings.CACHES = {"default": cache_config(NOTHING_LISTENS)}
 
     status, report = health(client)
 
     assert status == 500
-    assert failing(report) == {"Cache(alias='default')": "Unexpected Result: Connection Error"}
+    assert failing(report) == {"Cache(alias='default')": f"Unavailable: {CACHE_UNREACHABLE}"}
+
+
+@pytest.mark.django_db
+def test_the_redis_cache_is_checked_for_real(client, settings):
+    settings.CACHES = {"default": cache_config(REDIS_TEST_URL)}
+
+    assert health(client) == (200, {"Database(alias='default')": "OK", "Cache(alias='default')": "OK",
+                                    "MatchingIndex()": "OK"})
+
+
+@pytest.mark.django_db
+def test_with_redis_down_the_api_still_answers_and_the_outage_is_logged(client, settings, caplog, reference_data,
+                                                                      monkeypatch):
+    settings.CACHES = {"default": cache_config(NOTHING_LISTENS)}
+    monkeypatch.setattr("config.cache._last_warning", 0.0)  # logged at most once a minute
+    SolutionFactory()
+
+    response = client.get("/api/solutions/")  # the throttles read and write the cache
+
+    assert response.status_code == 200
+    assert response.json()["count"] == 1
+    assert "Redis cache unavailable, answering as an empty cache" in caplog.text
 
 
 @pytest.mark.django_db

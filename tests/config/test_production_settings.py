@@ -55,7 +55,7 @@ def test_https_settings_and_the_proxy_switch(run_python):
 
     assert direct.stdout.split() == [
         "True", "True", "True", "31536000", "None",
-        "django.core.cache.backends.redis.RedisCache", "whitenoise.storage.CompressedManifestStaticFilesStorage",
+        "config.cache.FailOpenRedisCache", "whitenoise.storage.CompressedManifestStaticFilesStorage",
     ], direct.stderr
     assert "('HTTP_X_FORWARDED_PROTO', 'https')" in proxied.stdout, proxied.stderr
     assert trial.stdout.split()[:4] == ["False", "False", "False", "0"], trial.stderr
