@@ -106,7 +106,7 @@ def test_a_preview_changes_nothing(matched, admin):
     preview = quality.weights_preview(proposed=RankingWeights(hard_region_filter=False, budget=0.0, relevance_floor=0.4))
 
     assert [change.metric for change in preview["dev"]] == list(quality.METRICS)
-    assert preview["needs"]["dev"] == 64
+    assert preview["needs"]["dev"] == 84  # fixtures/dev: D001-D084
     assert preview["labels"] is None  # nothing labelled yet
     assert services.get_matcher().weights == before_weights
     assert not RankingSettings.objects.exists()
