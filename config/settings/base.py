@@ -121,6 +121,8 @@ MATCHING = {
     "JOBS": env.str("MATCHING_JOBS", default="thread"),
     # Overrides of matching.engine.ranker.RankingWeights (documented there and in README).
     "WEIGHTS": env.json("MATCHING_WEIGHTS", default={}),
+    # The labelled evaluation set the staff quality page scores: a folder with needs.csv and qrels.csv.
+    "DEV_SET_DIR": env.path("MATCHING_DEV_SET_DIR", default=str(BASE_DIR / "fixtures" / "dev")),
 }
 
 # Mail (notifications): EMAIL_URL as django-environ reads it, e.g. smtp+tls://user:pass@host:587.
