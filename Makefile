@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: demo test install setup smoke fixtures vectors
+.PHONY: demo test install setup smoke fixtures vectors serve
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -62,3 +62,11 @@ vectors: install
 	$(BIN)/python manage.py import_needs fixtures/needs.csv
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py vectors_export $(foreach f,$(wildcard fixtures/dev/needs.csv fixtures/blind/needs.csv),--needs-file $(f))
+
+# Production on one machine (README "Running in production"): web (gunicorn), worker and beat
+# from the Procfile. Needs SECRET_KEY and DATABASE_URL (in the environment or .env) and Redis.
+serve: export DJANGO_SETTINGS_MODULE ?= config.settings.production
+serve: install
+	$(BIN)/python manage.py migrate --no-input
+	$(BIN)/python manage.py collectstatic --no-input -v0
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start

@@ -4,7 +4,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from matching.engine import Matcher, NeedQuery
@@ -46,6 +46,7 @@ VARIANTS = (
 PRODUCT = "fused + structured (blend)"  # the variant the product serves
 
 QRELS_COLUMNS = ("need_ref", "solution_ref", "grade")
+SAME_LANGUAGE, CROSS_LANGUAGE = "same-language", "cross-language"
 
 
 class QrelsError(ValueError):
@@ -65,17 +66,43 @@ def read_qrels(data: bytes) -> dict[str, dict[str, int]]:
     return qrels
 
 
+def text_language(text: str) -> str:
+    """"zh" when most of the text's letters are CJK characters, else "en"."""
+    letters = [char for char in text if char.isalpha()]
+    cjk = sum("\u4e00" <= char <= "\u9fff" or "\u3400" <= char <= "\u4dbf" for char in letters)
+    return "zh" if letters and cjk * 2 > len(letters) else "en"
+
+
+def language_slices(
+    need_texts: Mapping[str, str], solution_texts: Mapping[str, str], qrels: Mapping[str, Mapping[str, int]]
+) -> dict[str, set[str]]:
+    """The judged needs split by language: a need is cross-language when at least one of its
+    fully relevant (grade 2) solutions is written in the other language, else same-language.
+    Solutions without a text are not counted either way."""
+    slices: dict[str, set[str]] = {SAME_LANGUAGE: set(), CROSS_LANGUAGE: set()}
+    for ref, grades in qrels.items():
+        if ref not in need_texts:
+            continue
+        language = text_language(need_texts[ref])
+        best = [text_language(solution_texts[s]) for s, grade in grades.items() if grade == 2 and s in solution_texts]
+        slices[CROSS_LANGUAGE if any(other != language for other in best) else SAME_LANGUAGE].add(ref)
+    return slices
+
+
 def run(
     matcher: Matcher,
     queries: dict[str, NeedQuery],
     qrels: dict[str, dict[str, int]],
     variants: Iterable[Variant] = VARIANTS,
     k: int = 10,
+    slices: Mapping[str, set[str]] | None = None,
 ) -> list[dict]:
     """One row of metrics per variant.
 
     judged@k is the share of the top k that the qrels grade: unjudged results count as not
     relevant, so a variant far below 1.0 is measured unfairly low until its results are judged.
+    With ``slices`` (name -> need refs, e.g. :func:`language_slices`), each row also has
+    ``ndcg@k <name>`` over the judged needs of that slice, and ``needs <name>``.
     """
     judged = {ref: q for ref, q in queries.items() if ref in qrels}
     rows = []
@@ -90,14 +117,18 @@ def run(
             over_budget.append(over_budget_share(results[:5]))
             coverage.append(sum(s in qrels[ref] for s in runs[ref]) / max(len(runs[ref]), 1))
         metrics = evaluate(runs, {ref: qrels[ref] for ref in judged}, k=k)
+        parts = {name: {ref: qrels[ref] for ref in judged if ref in refs} for name, refs in (slices or {}).items()}
         rows.append({
             "variant": variant.name,
             f"ndcg@{k}": metrics[f"ndcg@{k}"],
+            **{f"ndcg@{k} {name}": evaluate(runs, part, k=k)[f"ndcg@{k}"] if part else 0.0
+               for name, part in parts.items()},
             f"recall@{k}": metrics[f"recall@{k}"],
             "mrr": metrics[f"mrr@{k}"],
             "over_budget@5": sum(over_budget) / len(over_budget) if over_budget else 0.0,
             f"judged@{k}": sum(coverage) / len(coverage) if coverage else 0.0,
             "needs": len(judged),
+            **{f"needs {name}": len(part) for name, part in parts.items()},
         })
     return rows
 

@@ -31,8 +31,6 @@ from matching.engine.metrics import gini
 from matching.models import IndexState, Lead, Match, MatchLabel, RankingSettings
 from matching.queries import QueryFileError, queries_from_file
 
-DEV_NEEDS = Path(settings.BASE_DIR) / "fixtures" / "dev" / "needs.csv"
-DEV_QRELS = Path(settings.BASE_DIR) / "fixtures" / "dev" / "qrels.csv"
 CACHE_SECONDS = 24 * 3600
 METRICS = ("ndcg@10", "recall@10", "mrr", "over_budget@5")
 # A higher over-budget share is worse; for the other metrics higher is better.
@@ -47,9 +45,10 @@ Qrels = dict[str, dict[str, int]]
 
 def dev_set() -> tuple[Queries, Qrels] | None:
     """The labelled development set (needs read, not imported), or None when it is absent."""
+    folder = Path(settings.MATCHING["DEV_SET_DIR"])
     try:
-        queries = dict(queries_from_file(DEV_NEEDS))
-        qrels = evaluation.read_qrels(DEV_QRELS.read_bytes())
+        queries = dict(queries_from_file(folder / "needs.csv"))
+        qrels = evaluation.read_qrels((folder / "qrels.csv").read_bytes())
     except (QueryFileError, OSError, evaluation.QrelsError):
         return None
     return queries, {ref: grades for ref, grades in qrels.items() if ref in queries}

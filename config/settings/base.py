@@ -7,6 +7,8 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from config.logs import logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
 
@@ -33,6 +35,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "health_check",
     "marketplace",
     "matching",
 ]
@@ -120,6 +123,8 @@ MATCHING = {
     "JOBS": env.str("MATCHING_JOBS", default="thread"),
     # Overrides of matching.engine.ranker.RankingWeights (documented there and in README).
     "WEIGHTS": env.json("MATCHING_WEIGHTS", default={}),
+    # The labelled evaluation set the staff quality page scores: a folder with needs.csv and qrels.csv.
+    "DEV_SET_DIR": env.path("MATCHING_DEV_SET_DIR", default=str(BASE_DIR / "fixtures" / "dev")),
 }
 
 # Mail (notifications): EMAIL_URL as django-environ reads it, e.g. smtp+tls://user:pass@host:587.
@@ -128,16 +133,53 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="小快轻准 <norepl
 # A provider hears of a new lead (in-app and by mail) when its match score is at least this.
 NOTIFY_LEAD_MIN_SCORE = env.float("NOTIFY_LEAD_MIN_SCORE", default=0.3)
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "loggers": {
-        "matching": {"handlers": ["console"], "level": env.str("MATCHING_LOG_LEVEL", default="INFO")},
-        "jieba": {"level": "WARNING"},
-    },
-}
+# Runtime (README "Running in production"): shared cache, Celery, logs, health.
+def cache_config(url: str) -> dict:
+    """A cache URL (redis://host:6379/1, locmemcache://, ...) as a CACHES entry; empty: local memory."""
+    if not url:
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    if not url.startswith(("redis://", "rediss://")):
+        return environ.Env.cache_url_config(url)
+    # Fails open (config/cache.py); short timeouts, so that a Redis that is down costs no request long.
+    config = environ.Env.cache_url_config(url, backend="config.cache.FailOpenRedisCache")
+    options = {key.lower(): value for key, value in config.get("OPTIONS", {}).items()}  # redis-py's names
+    return {**config, "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1, **options}}
+
+
+# Local memory by default (README's first command needs no server). With several processes set
+# CACHE_URL or REDIS_URL, so that DRF's throttles and the cached evaluations are shared.
+REDIS_URL = env.str("REDIS_URL", default="")
+CACHES = {"default": cache_config(env.str("CACHE_URL", default=REDIS_URL))}
+
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "redis://127.0.0.1:6379/0")
+CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=CELERY_BROKER_URL)
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_SERIALIZER = CELERY_RESULT_SERIALIZER = "json"
+CELERY_TIMEZONE = TIME_ZONE
+# Acknowledged after the task ran, so a killed worker's task is delivered again (tasks must be
+# idempotent). On Redis an unacknowledged task comes back after the visibility timeout (1 h).
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1  # long tasks: a worker reserves one at a time
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # LOGGING below formats the worker's lines too
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BEAT_SCHEDULE: dict = {}
+
+# /health/ checks the broker when work goes through it (or a broker URL is given), and calls the
+# index stale when a solution saved this many seconds ago is still not in it.
+HEALTH_CHECK_BROKER = env.bool(
+    "HEALTH_CHECK_BROKER", default=MATCHING["JOBS"] == "celery" or bool(env.str("CELERY_BROKER_URL", default=REDIS_URL))
+)
+HEALTH_INDEX_MAX_LAG_SECONDS = env.int("HEALTH_INDEX_MAX_LAG_SECONDS", default=900)
+
+# One line per record: JSON with DEBUG off (request errors with path and traceback), plain text
+# with DEBUG on; stdout with DEBUG off, stderr with DEBUG on (commands' --json output stays clean).
+LOGGING = logging_config(
+    format=env.str("LOG_FORMAT", default="plain" if DEBUG else "json"),
+    stream=env.str("LOG_STREAM", default="stderr" if DEBUG else "stdout"),
+    level=env.str("LOG_LEVEL", default="WARNING"),
+    matching_level=env.str("MATCHING_LOG_LEVEL", default="INFO"),
+)
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -12,3 +12,7 @@ REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "100000/m
 # A template variable that does not resolve prints this marker; the page tests assert it never appears.
 TEMPLATE_INVALID_MARKER = "TEMPLATE-VARIABLE-MISSING"
 TEMPLATES[0]["OPTIONS"]["string_if_invalid"] = TEMPLATE_INVALID_MARKER + "[%s]"  # noqa: F405
+
+# Celery tasks run inline in the caller (the worker test starts a real worker on its own broker).
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True

@@ -106,7 +106,7 @@ def test_a_preview_changes_nothing(matched, admin):
     preview = quality.weights_preview(proposed=RankingWeights(hard_region_filter=False, budget=0.0, relevance_floor=0.4))
 
     assert [change.metric for change in preview["dev"]] == list(quality.METRICS)
-    assert preview["needs"]["dev"] == 64
+    assert preview["needs"]["dev"] == 84  # fixtures/dev: D001-D084
     assert preview["labels"] is None  # nothing labelled yet
     assert services.get_matcher().weights == before_weights
     assert not RankingSettings.objects.exists()
@@ -179,3 +179,14 @@ def test_coverage_and_uncovered_needs(matched):
     assert quality.coverage() == {"open_needs": 1, "covered": 0, "share": 0.0}
     assert list(quality.uncovered_needs()) == [matched]
     assert quality.funnel()[1] == {"key": "matched", "count": 0, "share": 0.0}
+
+
+def test_the_development_set_is_read_from_the_folder_the_settings_name(settings, tmp_path):
+    (tmp_path / "needs.csv").write_bytes((settings.BASE_DIR / "fixtures" / "dev" / "needs.csv").read_bytes())
+    (tmp_path / "qrels.csv").write_text("need_ref,solution_ref,grade\nD001,S00010,2\nD002,S00013,1\n", encoding="utf-8")
+    settings.MATCHING = {**settings.MATCHING, "DEV_SET_DIR": tmp_path}
+    queries, qrels = quality.dev_set()
+    assert qrels == {"D001": {"S00010": 2}, "D002": {"S00013": 1}}
+    assert "D001" in queries
+    settings.MATCHING = {**settings.MATCHING, "DEV_SET_DIR": tmp_path / "missing"}
+    assert quality.dev_set() is None

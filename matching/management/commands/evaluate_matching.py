@@ -3,13 +3,16 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from marketplace.models import Need
+from marketplace.models import Need, Solution
 from matching import evaluation, selectors, services
 from matching.queries import QueryFileError, queries_from_file
 
 
 class Command(BaseCommand):
-    help = "nDCG@10, recall@10, MRR and over-budget share in the top 5 on labelled needs, for every ablation."
+    help = (
+        "nDCG@10 (overall, and for same-language and cross-language needs), recall@10, MRR and over-budget "
+        "share in the top 5 on labelled needs, for every ablation."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--needs-file", help="needs file (.csv/.xlsx/.json), read, not imported")
@@ -47,7 +50,11 @@ class Command(BaseCommand):
             matcher = services.get_matcher()
         except services.IndexUnavailable as error:
             raise CommandError(str(error)) from None
-        rows = evaluation.run(matcher, queries, judgements)
+        best = {ref for grades in judgements.values() for ref, grade in grades.items() if grade == 2}
+        solution_texts = {ref: f"{title}\n{description}" for ref, title, description
+                          in Solution.objects.filter(ref__in=best).values_list("ref", "title", "description")}
+        slices = evaluation.language_slices({ref: q.text for ref, q in queries.items()}, solution_texts, judgements)
+        rows = evaluation.run(matcher, queries, judgements, slices=slices)
         self.stdout.write(_json_dump(rows) if json else evaluation.markdown(rows))
 
 
