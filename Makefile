@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: demo test install setup smoke fixtures serve
+.PHONY: demo test install setup smoke fixtures vectors serve
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,17 @@ smoke: install
 
 fixtures: install
 	$(BIN)/python manage.py generate_fixtures --seed 0
+
+# The vectors of every fixture text, shipped in fixtures/vectors/ so that no machine encodes them
+# again. Run after changing a fixture (only new or edited texts are encoded).
+vectors: export DATABASE_URL = sqlite:///$(CURDIR)/var/vectors/db.sqlite3
+vectors: install
+	rm -rf var/vectors && mkdir -p var/vectors
+	$(BIN)/python manage.py migrate --no-input -v0
+	$(BIN)/python manage.py import_catalog fixtures/catalog.csv
+	$(BIN)/python manage.py import_needs fixtures/needs.csv
+	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py vectors_export $(foreach f,$(wildcard fixtures/dev/needs.csv fixtures/blind/needs.csv),--needs-file $(f))
 
 # Production on one machine (README "Running in production"): web (gunicorn), worker and beat
 # from the Procfile. Needs SECRET_KEY and DATABASE_URL (in the environment or .env) and Redis.

@@ -91,7 +91,8 @@ def embedder() -> Embedder:
     path = Path(config()["CACHE_DIR"]) / f"embeddings-{slug}.npz"
     with _Loaded.lock:
         if path not in _embedding_caches:
-            _embedding_caches[path] = CachingEmbedder(inner, path)
+            shipped = config().get("SHIPPED_VECTORS_DIR") or None
+            _embedding_caches[path] = CachingEmbedder(inner, path, shipped=shipped)
         return _embedding_caches[path]
 
 

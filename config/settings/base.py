@@ -108,6 +108,8 @@ MATCHING = {
     "INDEX_DIR": env.path("MATCHING_INDEX_DIR", default=str(VAR_DIR / "index")),
     # Passage vectors by text hash and model, reused by every rebuild (safe to delete).
     "CACHE_DIR": env.path("MATCHING_CACHE_DIR", default=str(VAR_DIR / "cache")),
+    # Vectors of the fixture texts, computed once and shipped (`vectors_export`); "" = none.
+    "SHIPPED_VECTORS_DIR": env.str("MATCHING_SHIPPED_VECTORS_DIR", default=str(BASE_DIR / "fixtures" / "vectors")),
     # "blend" (weighted normalised scores) or "rrf" (reciprocal rank fusion).
     "FUSION": env.str("MATCHING_FUSION", default="blend"),
     "TOP_K": 10,

@@ -21,6 +21,8 @@ from typing import Any
 
 import numpy as np
 
+from .vectorfile import file_name, read_vectors, text_key
+
 __all__ = [
     "BACKENDS",
     "CachingEmbedder",
@@ -418,7 +420,13 @@ class CachingEmbedder(Embedder):
     model are never reused, and ``save`` writes it atomically (temp file + ``os.replace``).
     """
 
-    def __init__(self, inner: Embedder, path: str | os.PathLike[str], max_entries: int = 50_000) -> None:
+    def __init__(
+        self,
+        inner: Embedder,
+        path: str | os.PathLike[str],
+        max_entries: int = 50_000,
+        shipped: str | os.PathLike[str] | None = None,
+    ) -> None:
         self.inner = inner
         self.path = Path(path)
         self.max_entries = max_entries  # oldest entries go first: ~75 MB of 384-d vectors at most
@@ -426,6 +434,8 @@ class CachingEmbedder(Embedder):
         self._dirty = False
         self._lock = threading.Lock()
         self._load()
+        if shipped is not None:
+            self._load_shipped(Path(shipped))
 
     @property
     def identity(self) -> str:
@@ -447,7 +457,7 @@ class CachingEmbedder(Embedder):
     def _cached(self, texts: list[str], side: bytes, encode: Any) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        keys = [hashlib.sha256(side + text.encode("utf-8")).digest() for text in texts]
+        keys = [text_key(side, text) for text in texts]
         found = {key: self._vectors[key] for key in keys if key in self._vectors}
         missing: dict[bytes, int] = {}  # key -> first position, so a repeated text is encoded once
         for position, key in enumerate(keys):
@@ -494,3 +504,14 @@ class CachingEmbedder(Embedder):
         except (OSError, ValueError, KeyError) as error:
             raise EmbedderError(f"{self.path}: unreadable embedding cache ({error}); delete it to rebuild") from None
         self._vectors = {bytes(key): vectors[i] for i, key in enumerate(keys)}
+
+    def _load_shipped(self, folder: Path) -> None:
+        """Take the shipped vectors of this model (``vectorfile``) over any cached ones, so every
+        machine ranks the fixture texts with the same vectors, whatever its cache holds."""
+        path = folder / file_name(self.identity)
+        if not path.exists():
+            return
+        identity, shipped = read_vectors(path)
+        if identity != self.identity:
+            raise EmbedderError(f"{path}: vectors of {identity}, not {self.identity}")
+        self._vectors.update(shipped)
