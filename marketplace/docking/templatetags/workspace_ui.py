@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from django import template
 from django.utils.translation import get_language
 
+from marketplace.catalog.models import City
+
 register = template.Library()
 
 _CAVEATS = ("超出", "未列出", "未覆盖")
@@ -27,8 +29,6 @@ _CITY_NAMES_EN: dict[str, str] = {}
 def _english_places(text: str) -> str:
     """The matcher's English reasons name cities as stored (淄博市): show them in English (Zibo)."""
     if not _CITY_NAMES_EN:
-        from marketplace.catalog.models import City
-
         _CITY_NAMES_EN.update(City.objects.values_list("name", "name_en"))
     for name, name_en in _CITY_NAMES_EN.items():
         if name in text:
