@@ -6,7 +6,6 @@ import uuid
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.utils import timezone
 
 from marketplace.catalog import models
 from marketplace.docking.services import sync
@@ -20,8 +19,14 @@ def _ref(prefix: str) -> str:
     return f"{prefix}-W{uuid.uuid4().hex[:10].upper()}"
 
 
-def _user_create(*, username: str, password: str, email: str, **organisation) -> models.User:
-    user = models.User(username=username, email=email, **organisation)
+def _signup(model: type, prefix: str, role: str, *, username: str, password: str, company_name: str,
+            contact_email: str = "", **fields) -> models.User:
+    """An organisation (an ``Enterprise`` or a ``Provider``) and its first user, both validated
+    before either is written (the caller's transaction undoes the first if the second fails)."""
+    organisation = model(ref=_ref(prefix), name=company_name, contact_email=contact_email, **fields)
+    organisation.full_clean()
+    organisation.save()
+    user = models.User(username=username, email=contact_email, **{role: organisation})
     user.set_password(password)
     user.full_clean(exclude=["password"])
     user.save()
@@ -44,20 +49,11 @@ def enterprise_signup(
 ) -> models.User:
     """Create an enterprise and its first user; raises ``ValidationError`` and writes nothing if
     either is invalid (a county of another city, a bad credit code, a taken username)."""
-    enterprise = models.Enterprise(
-        ref=_ref("E"),
-        name=company_name,
-        credit_code=credit_code,
-        industry=industry,
-        city=city,
-        county=county,
-        contact_name=contact_name,
-        contact_phone=contact_phone,
-        contact_email=contact_email,
-    )
-    enterprise.full_clean()
-    enterprise.save()
-    return _user_create(username=username, password=password, email=contact_email, enterprise=enterprise)
+    return _signup(
+        models.Enterprise, "E", "enterprise", username=username, password=password, company_name=company_name,
+        industry=industry, city=city, county=county, credit_code=credit_code,
+        contact_name=contact_name, contact_phone=contact_phone, contact_email=contact_email,
+    )  # fmt: skip
 
 
 @transaction.atomic
@@ -74,20 +70,26 @@ def provider_signup(
     contact_email: str = "",
 ) -> models.User:
     """Create a provider (an ordinary one: tiers are granted by administrators) and its first user."""
-    provider = models.Provider(
-        ref=_ref("P"),
-        name=company_name,
-        credit_code=credit_code,
-        city=city,
-        county=county,
-        tier_id="other",
-        contact_name=contact_name,
-        contact_phone=contact_phone,
-        contact_email=contact_email,
-    )
-    provider.full_clean()
-    provider.save()
-    return _user_create(username=username, password=password, email=contact_email, provider=provider)
+    return _signup(
+        models.Provider, "P", "provider", username=username, password=password, company_name=company_name,
+        tier_id="other", city=city, county=county, credit_code=credit_code,
+        contact_name=contact_name, contact_phone=contact_phone, contact_email=contact_email,
+    )  # fmt: skip
+
+
+def _locked_for_update(actor: models.User, organisation, contacts: dict, service: str):
+    """The organisation, locked, with new contact details set; only its own users or staff may
+    change it."""
+    model = type(organisation)
+    if not (actor.is_staff or getattr(actor, f"{model._meta.model_name}_id") == organisation.pk):
+        raise PermissionDenied
+    unknown = set(contacts) - CONTACT_FIELDS
+    if unknown:
+        raise TypeError(f"{service}() cannot change {', '.join(sorted(unknown))}")
+    organisation = model.objects.select_for_update().get(pk=organisation.pk)
+    for name, value in contacts.items():
+        setattr(organisation, name, value.strip())
+    return organisation
 
 
 @transaction.atomic
@@ -104,20 +106,13 @@ def enterprise_update(
 
     A need's industry and place are its enterprise's, so the open needs are matched again
     after the commit when any of them changes."""
-    if not (actor.is_staff or actor.enterprise_id == enterprise.pk):
-        raise PermissionDenied
-    unknown = set(contacts) - CONTACT_FIELDS
-    if unknown:
-        raise TypeError(f"enterprise_update() cannot change {', '.join(sorted(unknown))}")
-    enterprise = models.Enterprise.objects.select_for_update().get(pk=enterprise.pk)
+    enterprise = _locked_for_update(actor, enterprise, contacts, "enterprise_update")
     before = (enterprise.industry_id, enterprise.city_id, enterprise.county_id)
     if industry is not None:
         enterprise.industry = industry
     if city is not None:
         enterprise.city = city
         enterprise.county = county
-    for name, value in contacts.items():
-        setattr(enterprise, name, value.strip())
     enterprise.full_clean()
     enterprise.save()
     if (enterprise.industry_id, enterprise.city_id, enterprise.county_id) != before:
@@ -125,25 +120,14 @@ def enterprise_update(
     return enterprise
 
 
-
 @transaction.atomic
 def provider_update(
     *, actor: models.User, provider: models.Provider, lead_capacity: int | None = None, **contacts: str
 ) -> models.Provider:
     """Change a provider's contact details or monthly lead capacity (its own users or staff)."""
-    if not (actor.is_staff or actor.provider_id == provider.pk):
-        raise PermissionDenied
-    unknown = set(contacts) - CONTACT_FIELDS
-    if unknown:
-        raise TypeError(f"provider_update() cannot change {', '.join(sorted(unknown))}")
-    provider = models.Provider.objects.select_for_update().get(pk=provider.pk)
-    for name, value in contacts.items():
-        setattr(provider, name, value.strip())
+    provider = _locked_for_update(actor, provider, contacts, "provider_update")
     if lead_capacity is not None:
         provider.lead_capacity = lead_capacity
     provider.full_clean()
-    # Contacts and capacity are not matching facts: nothing to re-index.
-    provider.updated_at = timezone.now()
-    fields = [*sorted(CONTACT_FIELDS), "lead_capacity", "updated_at"]
-    models.Provider.objects.filter(pk=provider.pk).update(**{name: getattr(provider, name) for name in fields})
+    provider.save()  # contacts and capacity are not matching facts: nothing for matching to follow
     return provider

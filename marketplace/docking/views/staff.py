@@ -3,10 +3,8 @@ preview and the demand of counties by category. Reads go through ``matching.qual
 through ``matching.services``. Names are in the ``staff`` namespace: {% url 'staff:dashboard' %}."""
 from __future__ import annotations
 
-from functools import wraps
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -17,6 +15,7 @@ from django.views.decorators.http import require_http_methods
 
 from marketplace.docking.forms import staff as forms_staff
 from marketplace.docking import metrics
+from marketplace.docking.views.access import role_required
 from matching import evaluation, quality, services
 from matching.models import MatchLabel, RankingSettings
 
@@ -44,18 +43,7 @@ INDEX_MISSING = gettext_lazy("匹配索引尚未建立，无法计算离线评�
 MAX_SKIP = 10_000
 
 
-def staff_required(view):
-    """Anonymous visitors go to the log-in page; signed-in users who are not staff get a 403 page."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not request.user.is_staff:
-            return render(request, "marketplace/staff/forbidden.html", status=403)
-        return view(request, *args, **kwargs)
-
-    return wrapped
+staff_required = role_required("staff", "marketplace/staff/forbidden.html")
 
 
 def _rows(rows: list[dict] | None) -> list[dict] | None:

@@ -27,7 +27,8 @@ from marketplace.catalog import selectors as catalog_selectors
 from marketplace.docking import selectors
 from marketplace.docking import services
 from marketplace.catalog.selectors import FilterError
-from marketplace.docking.services import workflow, notifications
+from marketplace.docking.services import notifications, workflow
+from marketplace.docking.views.access import role_required
 from matching import services as matching
 from matching.models import Match
 from marketplace.docking.models import Lead, Notification, Proposal
@@ -59,29 +60,8 @@ def _page(request: HttpRequest, queryset):
     return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
-def _forbidden(request: HttpRequest, message) -> HttpResponse:
-    return render(request, "marketplace/workspace/forbidden.html", {"message": message}, status=403)
-
-
-def _role_required(role: str, message) -> Callable:
-    """Anonymous visitors go to the log-in page; users of another role get a page that says why."""
-
-    def decorator(view: Callable) -> Callable:
-        @wraps(view)
-        def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-            if not request.user.is_authenticated:
-                return redirect_to_login(request.get_full_path(), reverse("web:login"))
-            if request.user.role != role:
-                return _forbidden(request, message)
-            return view(request, *args, **kwargs)
-
-        return wrapped
-
-    return decorator
-
-
-enterprise_required = _role_required("enterprise", ENTERPRISES_ONLY)
-provider_required = _role_required("provider", PROVIDERS_ONLY)
+enterprise_required = role_required("enterprise", "marketplace/workspace/forbidden.html", ENTERPRISES_ONLY)
+provider_required = role_required("provider", "marketplace/workspace/forbidden.html", PROVIDERS_ONLY)
 
 
 def _docking_message(request: HttpRequest, error: workflow.DockingError) -> None:
