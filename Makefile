@@ -1,7 +1,7 @@
 # Two commands for a fresh machine with Python 3.11 (see README):
 #   make demo   - install, migrate, load fixtures and demo accounts, build the matching index,
 #                 serve http://127.0.0.1:8000
-#   make test   - install and run the whole test suite
+#   make test   - install, check the import layers (lint-imports), run the whole test suite
 PYTHON ?= python3.11
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -32,6 +32,7 @@ demo: setup
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
 test: install
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The embedded default path on SQLite, as README's first command runs it (without serving).

@@ -1,8 +1,8 @@
-"""Read-only views of what the matcher stored: index versions, each need's matches, leads, labels."""
+"""Read-only views of what the matcher stored: index versions, each need's matches, labels."""
 from django.contrib import admin
 
-from marketplace.admin import ReadOnly
-from matching.models import IndexState, Lead, Match, MatchLabel
+from marketplace.catalog.admin import ReadOnly
+from matching.models import IndexState, Match, MatchLabel
 
 
 @admin.register(IndexState)
@@ -20,14 +20,6 @@ class MatchAdmin(ReadOnly):
     @admin.display(description="推荐理由")
     def reasons(self, obj: Match) -> str:
         return " / ".join(obj.reasons_zh)
-
-
-@admin.register(Lead)
-class LeadAdmin(ReadOnly):
-    list_display = ("provider", "need", "solution", "score", "month")
-    list_filter = ("month", "provider__tier", "need__enterprise__city")
-    search_fields = ("provider__name", "need__title", "need__ref")
-    list_select_related = ("provider", "need", "solution")
 
 
 @admin.register(MatchLabel)

@@ -12,7 +12,7 @@ from datetime import datetime
 from django.db.models import Min
 from django.utils import timezone
 
-from marketplace.models import Solution
+from marketplace.catalog.models import Solution
 from matching.models import IndexState
 
 INDEX_NEVER_BUILT = "the matching index has never been built: run `python manage.py build_index`"

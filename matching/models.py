@@ -1,13 +1,12 @@
 """What the matcher keeps in the database: the version of the derived index files (so every
-process notices a newer index and reloads), the stored top matches of each open need, and the
-leads handed to providers."""
+process notices a newer index and reloads), the stored top matches of each open need."""
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from marketplace.models import Need, Provider, Solution
+from marketplace.catalog.models import Need, Solution
 
 
 class IndexState(models.Model):
@@ -57,26 +56,6 @@ class Match(models.Model):
 
     def __str__(self) -> str:
         return f"{self.need.ref} #{self.rank} {self.solution.ref}"
-
-
-class Lead(models.Model):
-    """A need offered to a provider this month, within the provider's lead capacity."""
-
-    need = models.ForeignKey(Need, verbose_name=_("需求"), on_delete=models.CASCADE, related_name="leads")
-    provider = models.ForeignKey(Provider, verbose_name=_("服务商"), on_delete=models.CASCADE, related_name="leads")
-    solution = models.ForeignKey(Solution, verbose_name=_("匹配方案"), on_delete=models.CASCADE, related_name="+")
-    score = models.FloatField(_("匹配分"))
-    month = models.DateField(_("月份"), help_text=_("线索所属月份（当月1日）"))
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-score"]
-        verbose_name = _("线索")
-        verbose_name_plural = _("线索")
-        constraints = [models.UniqueConstraint(fields=["need", "provider"], name="lead_unique_need_provider")]
-
-    def __str__(self) -> str:
-        return f"{self.provider.ref} <- {self.need.ref}"
 
 
 class MatchLabel(models.Model):

@@ -4,7 +4,8 @@
   set in ``fixtures/dev/`` and on the staff labels, cached in Django's cache under the index
   version, the labels stamp and the saved weights, since it runs hundreds of searches;
 * the same product ranking with other weights, beside the current ones (the weights preview);
-* the online docking funnel, budget coverage and lead exposure across providers (Lorenz curve);
+* budget coverage of the open needs (the docking funnel and lead exposure, which read the
+  docking workflow's rows, are in ``marketplace.docking.metrics``);
 * the failures: open needs without an in-budget match, the solutions most often labelled
   irrelevant; the review queue of stored matches nobody has labelled yet;
 * demand by county and category for a county government (the "industry brain" heat table).
@@ -24,11 +25,10 @@ from django.db import models
 from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from marketplace.models import Category, City, County, Need, Proposal, Provider
+from marketplace.catalog.models import Category, City, County, Need, Solution
 from matching import evaluation, selectors, services
 from matching.engine import NeedQuery, RankingWeights
-from matching.engine.metrics import gini
-from matching.models import IndexState, Lead, Match, MatchLabel, RankingSettings
+from matching.models import IndexState, Match, MatchLabel, RankingSettings
 from matching.queries import QueryFileError, queries_from_file
 
 CACHE_SECONDS = 24 * 3600
@@ -148,47 +148,6 @@ def weights_preview(*, proposed: RankingWeights) -> dict:
 # ------------------------------------------------------------------------ online figures
 
 
-def funnel() -> list[dict]:
-    """Needs at each step of the docking: posted, matched, offered as leads, answered by a
-    proposal, a proposal accepted, closed with a contract. ``share`` is of the posted needs."""
-    needs = Need.objects.all()
-    live = Proposal.objects.exclude(status=Proposal.Status.WITHDRAWN)
-    steps = [
-        ("posted", needs.count()),
-        ("matched", needs.filter(Exists(Match.objects.filter(need=OuterRef("pk"), over_budget=False))).count()),
-        ("leads", needs.filter(Exists(Lead.objects.filter(need=OuterRef("pk")))).count()),
-        ("interest", needs.filter(Exists(live.filter(need=OuterRef("pk")))).count()),
-        ("accepted", needs.filter(Exists(live.filter(need=OuterRef("pk"), status=Proposal.Status.ACCEPTED))).count()),
-        ("contracted", needs.filter(outcome=Need.Outcome.CONTRACTED).count()),
-    ]
-    posted = steps[0][1]
-    return [{"key": key, "count": count, "share": count / posted if posted else 0.0} for key, count in steps]
-
-
-def exposure() -> dict:
-    """Leads per provider with active solutions: Gini, the Lorenz curve as SVG points in a
-    100 x 100 box (y grows downwards), and the most exposed providers."""
-    per_provider = dict(Lead.objects.values_list("provider").annotate(n=Count("pk")))
-    listed = list(Provider.objects.filter(solutions__is_active=True).distinct().values_list("pk", "name"))
-    counts = sorted(per_provider.get(pk, 0) for pk, _name in listed)
-    total = sum(counts)
-    points = [(0.0, 100.0)]
-    running = 0
-    for position, count in enumerate(counts, start=1):
-        running += count
-        points.append((100.0 * position / len(counts), 100.0 - (100.0 * running / total if total else 0.0)))
-    names = dict(listed)
-    top = sorted(((per_provider.get(pk, 0), names[pk]) for pk in names), reverse=True)[:5]
-    return {
-        "gini": gini(counts),
-        "providers_listed": len(counts),
-        "providers_with_leads": sum(1 for count in counts if count),
-        "leads": total,
-        "lorenz": " ".join(f"{x:.1f},{y:.1f}" for x, y in points) if total else "",
-        "top": [{"name": name, "leads": leads, "share": leads / total if total else 0.0} for leads, name in top if leads],
-    }
-
-
 def coverage() -> dict:
     """Open needs with at least one in-budget stored match."""
     open_needs = Need.objects.filter(status=Need.Status.OPEN)
@@ -209,8 +168,6 @@ def uncovered_needs(limit: int = 20) -> QuerySet[Need]:
 
 def irrelevant_solutions(limit: int = 10) -> QuerySet:
     """Solutions staff labelled not relevant most often (and how often relevant, for contrast)."""
-    from marketplace.models import Solution
-
     return (
         Solution.objects.annotate(
             irrelevant=Count("match_labels", filter=Q(match_labels__grade=MatchLabel.Grade.NOT_RELEVANT)),

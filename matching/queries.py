@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from marketplace.interchange.columns import References
-from marketplace.interchange.files import NEEDS
-from marketplace.interchange.importer import ImportFailed, validate
-from marketplace.interchange.tables import FileError, format_of, read_table
+from marketplace.catalog.interchange.columns import References
+from marketplace.catalog.interchange.files import NEEDS
+from marketplace.catalog.interchange.importer import ImportFailed, validate
+from marketplace.catalog.interchange.tables import FileError, format_of, read_table
 from matching.engine import NeedQuery
 from matching.selectors import need_text
 

@@ -1,13 +1,11 @@
 """Reads that turn marketplace rows into the engine's plain facts."""
 from __future__ import annotations
 
-import statistics
 from collections.abc import Iterable, Iterator
 
-from django.db import models
 from django.db.models import QuerySet
 
-from marketplace.models import Category, Industry, Need, Solution
+from marketplace.catalog.models import Category, Industry, Need, Solution
 from matching.engine import Labels, NeedCandidate, NeedQuery, SolutionFacts, document_text
 
 
@@ -82,48 +80,3 @@ def open_needs() -> QuerySet[Need]:
 
 def need_candidate(need: Need) -> NeedCandidate:
     return NeedCandidate(id=need.pk, ref=need.ref, query=need_query(need), enterprise_ref=need.enterprise.ref)
-
-
-def online_metrics() -> dict:
-    """How matching does with real users: the docking funnel, budget coverage and how evenly
-    leads spread over providers (Gini 0 = even, 1 = one provider takes all)."""
-    from marketplace.models import Proposal, Provider
-    from matching.engine.metrics import gini
-    from matching.models import Lead, Match
-
-    open_needs_count = Need.objects.filter(status=Need.Status.OPEN).count()
-    covered = (
-        Match.objects.filter(need__status=Need.Status.OPEN, over_budget=False).values("need").distinct().count()
-    )
-    leads = Lead.objects.count()
-    answered_leads = Lead.objects.filter(
-        need__proposals__provider=models.F("provider"), need__proposals__status__in=Proposal.LIVE + (Proposal.Status.DECLINED,)
-    ).values("pk").distinct().count()
-    proposals = Proposal.objects.exclude(status=Proposal.Status.WITHDRAWN)
-    decided = proposals.filter(status__in=[Proposal.Status.ACCEPTED, Proposal.Status.DECLINED]).count()
-    accepted = proposals.filter(status=Proposal.Status.ACCEPTED).count()
-    first_interest = (
-        Need.objects.annotate(first=models.Min("proposals__created_at")).filter(first__isnull=False)
-        .values_list("created_at", "first")
-    )
-    waits = sorted((first - created).total_seconds() / 3600 for created, first in first_interest)
-    closed = Need.objects.filter(status=Need.Status.CLOSED)
-    per_provider = dict(Lead.objects.values_list("provider").annotate(n=models.Count("pk")))
-    listed = Provider.objects.filter(solutions__is_active=True).distinct().values_list("pk", flat=True)
-    exposure = [per_provider.get(pk, 0) for pk in listed]
-    return {
-        "open_needs": open_needs_count,
-        "in_budget_coverage": covered / open_needs_count if open_needs_count else None,
-        "leads": leads,
-        "interest_rate": answered_leads / leads if leads else None,
-        "proposals": proposals.count(),
-        "acceptance_rate": accepted / decided if decided else None,
-        "median_hours_to_first_interest": statistics.median(waits) if waits else None,
-        "closed_needs": closed.count(),
-        "contracted_rate": (
-            closed.filter(outcome=Need.Outcome.CONTRACTED).count() / closed.count() if closed.exists() else None
-        ),
-        "providers_with_leads": sum(1 for n in exposure if n),
-        "providers_listed": len(exposure),
-        "exposure_gini": gini(exposure),
-    }

@@ -20,24 +20,22 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from marketplace.models import AuditEvent, Need, Provider
-from marketplace.services import notifications
+from marketplace.catalog.models import AuditEvent, Need
+from marketplace.catalog.selectors import solution_list
 from matching import jobs, selectors
 from matching.engine import (
     IndexCorruptError,
     IndexMismatchError,
     IndexMissingError,
-    LeadCandidate,
     Matcher,
     NeedQuery,
     RankedResult,
     RankingWeights,
-    allocate_leads,
     get_embedder,
 )
 from matching.engine.embedders import CachingEmbedder, Embedder
 from matching.engine.ranker import FitAssessment, assess_fit
-from matching.models import IndexState, Lead, Match, MatchLabel, RankingSettings
+from matching.models import IndexState, Match, MatchLabel, RankingSettings
 
 logger = logging.getLogger(__name__)
 
@@ -179,6 +177,12 @@ def index_build(*, progress: Progress = _no_progress) -> IndexState:
     return state
 
 
+def index_built() -> bool:
+    """Whether ``build_index`` ever ran: before it, there is no index to keep in step (the first
+    build reads every solution)."""
+    return IndexState.objects.filter(name=IndexState.SOLUTIONS, version__gt=0).exists()
+
+
 def get_matcher() -> Matcher:
     """The matcher at the newest index version, loading or (if allowed) rebuilding it."""
     state = IndexState.objects.filter(name=IndexState.SOLUTIONS).first()
@@ -261,57 +265,12 @@ def need_matches_refresh(*, needs: Iterable[Need] | None = None, progress: Progr
             for r in results
         ]
     with transaction.atomic():
-        Match.objects.filter(need__in=[need.pk for need in needs]).delete()
+        ids = [need.pk for need in needs]
+        list(Need.objects.select_for_update().filter(pk__in=ids).values_list("pk"))  # one refresh of a need at a time
+        Match.objects.filter(need__in=ids).delete()
         Match.objects.bulk_create(stored, batch_size=1000)
     _save_embedding_cache(matcher)
     return len(needs)
-
-
-def leads_allocate(*, month=None) -> int:
-    """Offer open needs that have no leads yet to up to ``LEADS_PER_NEED`` providers each,
-    best match first, within every provider's monthly lead capacity (so the best-known providers
-    do not take every lead). Returns the number of leads created."""
-    month = (month or timezone.localdate()).replace(day=1)
-    waiting = selectors.open_needs().filter(leads__isnull=True).order_by("created_at", "pk")
-    candidates: dict[int, list[LeadCandidate]] = {}
-    for match in Match.objects.filter(need__in=waiting).select_related("solution__provider").order_by("need", "rank"):
-        best = candidates.setdefault(match.need_id, [])
-        if all(c.provider_ref != match.solution.provider.ref for c in best):
-            best.append(LeadCandidate(match.solution.provider.ref, match.solution_id, match.score))
-    providers = {p.ref: p for p in Provider.objects.all()}
-    already: dict[str, int] = {}
-    for ref in Lead.objects.filter(month=month).values_list("provider__ref", flat=True):
-        already[ref] = already.get(ref, 0) + 1
-    allocation = allocate_leads(
-        candidates,
-        {ref: p.lead_capacity for ref, p in providers.items()},
-        already_assigned=already,
-        leads_per_need=config()["LEADS_PER_NEED"],
-    )
-    leads = [
-        Lead(need_id=need_id, provider=providers[a.provider_ref], solution_id=a.solution_id, score=a.score, month=month)
-        for need_id, assignments in allocation.assignments.items()
-        for a in assignments
-    ]
-    Lead.objects.bulk_create(leads, ignore_conflicts=True)
-    needs = Need.objects.select_related("enterprise__county").in_bulk([lead.need_id for lead in leads])
-    for lead in leads:
-        lead.need = needs[lead.need_id]
-    notifications.leads_announce(leads=leads)
-    return len(leads)
-
-
-def catalog_changed(*, solution_ids: Iterable[int]) -> None:
-    """Update the index for changed solutions, then every open need's stored matches."""
-    solutions_sync(solution_ids=solution_ids)
-    need_matches_refresh()
-    leads_allocate()
-
-
-def needs_changed(*, need_ids: Iterable[int]) -> None:
-    """Re-match changed needs: open ones get fresh matches, closed ones keep their history."""
-    need_matches_refresh(needs=selectors.open_needs().filter(pk__in=list(need_ids)))
-    leads_allocate()
 
 
 @transaction.atomic
@@ -343,14 +302,35 @@ def fit_compare(*, need: Need, solutions: Iterable) -> list[FitAssessment]:
     return [assess_fit(query, selectors.solution_facts(solution), weights(), names) for solution in solutions]
 
 
-def need_matches(*, need: Need, include_over_budget: bool = False, top_k: int | None = None) -> list[dict]:
+def need_matches(
+    *, need: Need, include_over_budget: bool = False, top_k: int | None = None, refresh: bool = False
+) -> list[dict]:
     """The need's ranked matches as the pages and the API show them: each result's rank, score,
     components, reasons and over-budget flag, with its ``Solution`` row as ``record``.
-    Raises ``IndexUnavailable`` when the index cannot serve."""
-    from marketplace.selectors import solution_list
 
-    results = match_query(selectors.need_query(need), top_k=top_k, include_over_budget=include_over_budget)
-    records = solution_list().in_bulk([r.solution.id for r in results])
+    They are the stored ``Match`` rows, the same ones leads and notifications come from. They are
+    computed here only when asked (``refresh``) or when an open need has none yet (its job has not
+    run). Over-budget solutions are not stored (leads never go to them): asking for them is an
+    explicit request and runs a live search. Raises ``IndexUnavailable`` when the index cannot serve."""
+    top_k = top_k or config()["TOP_K"]
+    if include_over_budget:
+        return _live_matches(need, top_k)
+    stored = Match.objects.filter(need=need)
+    if refresh or (need.status == Need.Status.OPEN and not stored.exists()):
+        need_matches_refresh(needs=[need])
+    rows = list(stored.order_by("rank")[:top_k])
+    return _shown(rows, [m.solution_id for m in rows])
+
+
+def _live_matches(need: Need, top_k: int) -> list[dict]:
+    results = match_query(selectors.need_query(need), top_k=top_k, include_over_budget=True)
+    return _shown(results, [r.solution.id for r in results])
+
+
+def _shown(results: list, solution_ids: list[int]) -> list[dict]:
+    """Stored matches or live results (both carry rank, score, components, reasons and the
+    over-budget flag) beside their solution rows."""
+    records = solution_list().in_bulk(solution_ids)
     return [
         {
             "rank": r.rank,
@@ -359,8 +339,8 @@ def need_matches(*, need: Need, include_over_budget: bool = False, top_k: int | 
             "reasons_zh": r.reasons_zh,
             "reasons_en": r.reasons_en,
             "over_budget": r.over_budget,
-            "record": records[r.solution.id],
+            "record": records[solution_id],
         }
-        for r in results
-        if r.solution.id in records
+        for r, solution_id in zip(results, solution_ids)
+        if solution_id in records
     ]

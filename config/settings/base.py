@@ -36,14 +36,16 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "health_check",
-    "marketplace",
+    # Bottom to top: each layer may import the ones above it in this list, never the reverse.
+    "marketplace.catalog",
     "matching",
+    "marketplace.docking",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "marketplace.middleware.ChineseFirstLocaleMiddleware",
+    "marketplace.catalog.middleware.ChineseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -64,8 +66,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "marketplace.context_processors.navigation",
-                "marketplace.context_processors_workspace.notifications",
+                "marketplace.catalog.context_processors.navigation",
+                "marketplace.docking.context_processors.notifications",
             ],
         },
     },
@@ -93,7 +95,7 @@ STATIC_URL = "static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
 
 # Reference vocabularies (categories, industries, tiers, cities, counties).
-TAXONOMY_PATH = env.path("TAXONOMY_PATH", default=str(BASE_DIR / "marketplace" / "data" / "taxonomy.json"))
+TAXONOMY_PATH = env.path("TAXONOMY_PATH", default=str(BASE_DIR / "marketplace" / "catalog" / "data" / "taxonomy.json"))
 
 # Catalog and needs files larger than this are refused before parsing.
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=20 * 1024 * 1024)
@@ -188,7 +190,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "EXCEPTION_HANDLER": "marketplace.apis.common.exception_handler",
+    "EXCEPTION_HANDLER": "marketplace.docking.apis.errors.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",

@@ -4,7 +4,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from marketplace import models
+from marketplace.catalog import models
 
 pytestmark = pytest.mark.browser
 

@@ -7,7 +7,7 @@ import pytest
 from django.core.cache import cache
 from playwright.sync_api import expect
 
-from marketplace import models
+from marketplace.catalog import models
 from matching.evaluation import VARIANTS
 from matching.models import MatchLabel, RankingSettings
 from tests.marketplace.staff_data import load_staff_marketplace

@@ -11,9 +11,10 @@ from django.core.management import call_command
 from django.db import transaction
 from playwright.sync_api import expect
 
-from marketplace import models, services
-from marketplace.services import docking
-from matching.models import Lead
+from marketplace.catalog import models
+from marketplace.docking import services
+from marketplace.docking.services import workflow
+from marketplace.docking.models import Lead
 from tests.e2e.conftest import fixture_catalog_rows
 from tests.e2e.test_matching_real import _kiln_catalog
 
@@ -68,7 +69,7 @@ def _log_out(page) -> None:
 
 def _posted_need(user: models.User) -> models.Need:
     with transaction.atomic():  # matching and lead allocation follow on commit, as after a page's POST
-        need = docking.need_create(actor=user, title=NEED_TITLE, description=NEED_TEXT, budget_max=150_000, timeline_weeks=8)
+        need = workflow.need_create(actor=user, title=NEED_TITLE, description=NEED_TEXT, budget_max=150_000, timeline_weeks=8)
     return need
 
 
@@ -188,7 +189,7 @@ def test_enterprise_posts_provider_proposes_enterprise_accepts_both_see_contacts
 def test_switching_to_english_shows_the_same_pages_in_english(page, screenshot, people):
     need = _posted_need(people["enterprise"])
     brain = models.Solution.objects.get(title=BRAIN)
-    docking.proposal_submit(actor=people["provider"], need=need, solution=brain, price_quote=120_000, weeks=6)
+    workflow.proposal_submit(actor=people["provider"], need=need, solution=brain, price_quote=120_000, weeks=6)
 
     _log_in(page, "boshan-ceramics")
     page.goto(f"/workspace/needs/{need.ref}/")

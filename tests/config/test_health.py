@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from config.health import BROKER_UNREACHABLE, CACHE_UNREACHABLE
 from config.settings.base import cache_config
-from marketplace.models import Solution
+from marketplace.catalog.models import Solution
 from matching.health import INDEX_NEVER_BUILT, index_freshness
 from matching.models import IndexState
 from tests.config.conftest import REDIS_TEST_URL, child_env

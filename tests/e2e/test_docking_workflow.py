@@ -10,7 +10,7 @@ import pytest
 from django.core import mail
 from rest_framework.test import APIClient
 
-from marketplace.models import AuditEvent, County, Provider
+from marketplace.catalog.models import AuditEvent, County, Provider
 from tests.e2e.conftest import fixture_catalog_rows
 from tests.e2e.test_matching_real import _kiln_catalog
 from tests.marketplace.factories import EnterpriseFactory, UserFactory

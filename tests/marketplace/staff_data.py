@@ -26,6 +26,7 @@ def _fixture_needs(count: int) -> list[dict]:
 
 
 def load_staff_marketplace(folder: Path, *, needs: int = NEEDS) -> None:
+    from marketplace.docking.services.leads import leads_allocate
     from matching import services
 
     catalog = folder / "staff-catalog.csv"
@@ -38,4 +39,4 @@ def load_staff_marketplace(folder: Path, *, needs: int = NEEDS) -> None:
     call_command("import_needs", str(needs_file), verbosity=0)
     services.index_build()
     services.need_matches_refresh()
-    services.leads_allocate()
+    leads_allocate()

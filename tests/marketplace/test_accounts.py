@@ -2,7 +2,9 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from marketplace import forms, models, services
+from marketplace.catalog import forms
+from marketplace.catalog import models
+from marketplace.docking import services
 
 pytestmark = pytest.mark.django_db
 

@@ -2,7 +2,7 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from marketplace import models
+from marketplace.catalog import models
 from tests.marketplace.factories import UserFactory
 from tests.marketplace.files import catalog_rows, csv_bytes, snapshot
 

@@ -51,7 +51,7 @@ def test_bad_filter_values_are_field_errors(client, seeded_catalog):
 
 
 def test_inactive_and_unknown_solutions_are_not_found(client, seeded_catalog):
-    from marketplace.models import Solution
+    from marketplace.catalog.models import Solution
 
     Solution.objects.filter(ref="S-KILN").update(is_active=False)
 

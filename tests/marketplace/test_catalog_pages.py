@@ -1,8 +1,8 @@
 """The catalog pages read through the selectors: search, filters (money in RMB or 万元), pages."""
 import pytest
 
-from marketplace import forms
-from marketplace.forms import parse_price
+from marketplace.catalog import forms
+from marketplace.catalog.forms import parse_price
 
 pytestmark = pytest.mark.django_db
 
@@ -109,7 +109,7 @@ def test_english_pages(client, seeded_catalog):
 def test_price_ranges_read_naturally(language, low, high, shown):
     from django.utils import translation
 
-    from marketplace.templatetags.marketplace_ui import price_range
+    from marketplace.catalog.templatetags.marketplace_ui import price_range
 
     with translation.override(language):
         assert price_range(low, high) == shown

@@ -1,6 +1,6 @@
 import pytest
 
-from marketplace.credit_codes import ERROR_LENGTH, check_character, credit_code_error
+from marketplace.catalog.credit_codes import ERROR_LENGTH, check_character, credit_code_error
 
 
 @pytest.mark.parametrize("code", ["91350100M000100Y43", "91110000600037341L"])

@@ -2,7 +2,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 
-from marketplace import models
+from marketplace.catalog import models
 from tests.marketplace.factories import EnterpriseFactory, NeedFactory, ProviderFactory, SolutionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,7 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 
-from marketplace import models
+from marketplace.catalog import models
 from tests.marketplace.pages import english_words, visible_text
 
 pytestmark = pytest.mark.django_db

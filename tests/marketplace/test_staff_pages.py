@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.management import call_command
 
-from marketplace import models
+from marketplace.catalog import models
 from matching.evaluation import VARIANTS
 from matching.models import Match, MatchLabel, RankingSettings
 from tests.marketplace.pages import english_words

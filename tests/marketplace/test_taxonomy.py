@@ -3,8 +3,8 @@ import json
 import pytest
 from django.core.management import call_command
 
-from marketplace import models
-from marketplace.taxonomy import DEFAULT_PATH
+from marketplace.catalog import models
+from marketplace.catalog.taxonomy import DEFAULT_PATH
 
 pytestmark = pytest.mark.django_db
 

@@ -8,12 +8,13 @@ from django.core.exceptions import ValidationError
 from django.conf import settings
 from django.utils import translation
 
-from marketplace import models, services
-from marketplace.forms_workspace import AMOUNT_INVALID, AMOUNT_TOO_LARGE, from_rmb, to_rmb
-from marketplace.services import docking
-from marketplace.templatetags.workspace_ui import reason_badges
-from marketplace.views_workspace import COMPARE_COUNT, PROPOSAL_ACCEPTED
-from matching.models import Lead
+from marketplace.catalog import models
+from marketplace.docking import services
+from marketplace.docking.forms.workspace import AMOUNT_INVALID, AMOUNT_TOO_LARGE, from_rmb, to_rmb
+from marketplace.docking.services import workflow
+from marketplace.docking.templatetags.workspace_ui import reason_badges
+from marketplace.docking.views.workspace import COMPARE_COUNT, PROPOSAL_ACCEPTED
+from marketplace.docking.models import Lead, Notification, Proposal
 from tests.marketplace.test_workspace_pages import workspace  # noqa: F401 - a fixture
 
 pytestmark = pytest.mark.django_db
@@ -99,13 +100,13 @@ def test_need_page_shows_explained_matches_and_the_waiting_proposal(client, work
 
 def test_accepting_reveals_contacts_to_both_and_a_second_acceptance_is_a_message(client, workspace):
     enterprise_user = _login(client, "demo-enterprise")
-    proposal = models.Proposal.objects.get(pk=workspace["proposal"])
+    proposal = Proposal.objects.get(pk=workspace["proposal"])
 
     page = client.post(f"/workspace/proposals/{proposal.pk}/accept/", follow=True).content.decode()
     assert str(PROPOSAL_ACCEPTED) in page and "0533-3586002" in page
 
     again = client.post(f"/workspace/proposals/{proposal.pk}/accept/", follow=True)
-    assert again.status_code == 200 and str(docking.PROPOSAL_NOT_PENDING) in again.content.decode()
+    assert again.status_code == 200 and str(workflow.PROPOSAL_NOT_PENDING) in again.content.decode()
 
     client.force_login(models.User.objects.get(username="demo-provider"))
     mine = client.get("/workspace/proposals/").content.decode()
@@ -118,7 +119,7 @@ def test_accepting_reveals_contacts_to_both_and_a_second_acceptance_is_a_message
 
 def test_the_lead_stays_anonymous_and_a_proposal_is_sent_from_its_page(client, workspace):
     provider_user = _login(client, "demo-provider")
-    docking.proposal_withdraw(actor=provider_user, proposal=models.Proposal.objects.get(pk=workspace["proposal"]))
+    workflow.proposal_withdraw(actor=provider_user, proposal=Proposal.objects.get(pk=workspace["proposal"]))
     lead = Lead.objects.get(pk=workspace["lead"])
 
     inbox = client.get("/workspace/leads/").content.decode()
@@ -128,7 +129,7 @@ def test_the_lead_stays_anonymous_and_a_proposal_is_sent_from_its_page(client, w
         "solution": workspace["solution"], "price_quote": "9.5", "price_unit": "wan", "weeks": "6", "message": "先试点",
     })  # fmt: skip
     assert response.status_code == 302
-    proposal = models.Proposal.objects.get(need=lead.need, status="submitted")
+    proposal = Proposal.objects.get(need=lead.need, status="submitted")
     assert (proposal.price_quote, proposal.weeks) == (95_000, 6)
 
 
@@ -184,7 +185,7 @@ def test_services_refuse_other_organisations(workspace):
 
 def test_notifications_bell_counts_and_mark_all_read(client, workspace):
     user = _login(client, "demo-enterprise")
-    unread = models.Notification.objects.filter(user=user, read_at__isnull=True).count()
+    unread = Notification.objects.filter(user=user, read_at__isnull=True).count()
     assert unread >= 1
 
     assert f'data-unread-count>{unread}<' in client.get("/").content.decode().replace("\n", "")
@@ -192,7 +193,7 @@ def test_notifications_bell_counts_and_mark_all_read(client, workspace):
     assert "proposed for the need" in client.get("/notifications/").content.decode()
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
     client.post("/notifications/read-all/")
-    assert not models.Notification.objects.filter(user=user, read_at__isnull=True).exists()
+    assert not Notification.objects.filter(user=user, read_at__isnull=True).exists()
     assert "data-unread-count" not in client.get("/").content.decode()
 
 

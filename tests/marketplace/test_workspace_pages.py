@@ -10,9 +10,9 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 
-from marketplace import models
-from marketplace.services import docking
-from matching.models import Lead
+from marketplace.catalog import models
+from marketplace.docking.services import workflow
+from marketplace.docking.models import Lead, Notification, Proposal
 from tests.marketplace.pages import english_words
 from tests.marketplace.test_pages import LANGUAGES, VISITORS, get
 
@@ -87,8 +87,8 @@ def workspace(seeded_catalog, run_command) -> dict[str, str]:
     provider_user = models.User.objects.get(username="demo-provider")
     lead = Lead.objects.get(need=need, provider=provider_user.provider)
     kiln = models.Solution.objects.get(ref="S-KILN")
-    proposal = docking.proposal_submit(actor=provider_user, need=need, solution=kiln, price_quote=120_000, weeks=6, message="可先试点一条窑")
-    notification = models.Notification.objects.filter(user__username="demo-enterprise").first()
+    proposal = workflow.proposal_submit(actor=provider_user, need=need, solution=kiln, price_quote=120_000, weeks=6, message="可先试点一条窑")
+    notification = Notification.objects.filter(user__username="demo-enterprise").first()
     return {
         "lead": str(lead.pk),
         "proposal": str(proposal.pk),
@@ -145,7 +145,7 @@ def test_bad_posts_never_fail(client, workspace, allowed, visitor, language):
         _check(response, url, language, allowed, typed=" ".join(map(str, data.values())))
         assert "evil.example" not in response.request["PATH_INFO"]
     expected = "withdrawn" if visitor == "demo-provider" else "submitted"  # its own, withdrawn; the bad next ignored
-    assert models.Proposal.objects.get(pk=workspace["proposal"]).status == expected
+    assert Proposal.objects.get(pk=workspace["proposal"]).status == expected
     assert models.Need.objects.get(ref="DEMO-N1").status == models.Need.Status.OPEN
 
 

@@ -35,7 +35,7 @@ def test_needs_file_prints_json_lines_with_need_refs(built, run_command, write_f
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     assert [line["need_ref"] for line in lines] == ["N-1", "N-2"]
     assert lines[0]["results"][0]["solution_ref"] == "S-KILN"
-    from marketplace.models import Need
+    from marketplace.catalog.models import Need
 
     assert not Need.objects.filter(ref="N-2").exists()  # read, not imported
 

@@ -6,7 +6,8 @@ import pytest
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 
-from marketplace.models import AuditEvent, Need, Solution, User
+from marketplace.catalog.models import AuditEvent, Need, Solution, User
+from marketplace.docking import metrics
 from matching import quality, services
 from matching.engine import RankingWeights
 from matching.evaluation import VARIANTS
@@ -178,7 +179,7 @@ def test_coverage_and_uncovered_needs(matched):
 
     assert quality.coverage() == {"open_needs": 1, "covered": 0, "share": 0.0}
     assert list(quality.uncovered_needs()) == [matched]
-    assert quality.funnel()[1] == {"key": "matched", "count": 0, "share": 0.0}
+    assert metrics.funnel()[1] == {"key": "matched", "count": 0, "share": 0.0}
 
 
 def test_the_development_set_is_read_from_the_folder_the_settings_name(settings, tmp_path):

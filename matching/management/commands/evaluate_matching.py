@@ -3,7 +3,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from marketplace.models import Need, Solution
+from marketplace.catalog.models import Need, Solution
 from matching import evaluation, selectors, services
 from matching.queries import QueryFileError, queries_from_file
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from django.core.management.base import BaseCommand, CommandError
 
-from marketplace.interchange.columns import References
+from marketplace.catalog.interchange.columns import References
 from matching import services
 from matching.engine import NeedQuery, RankedResult
 from matching.engine.ranker import normalize_city

@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from marketplace.models import Need
+from marketplace.catalog.models import Need
 from matching import selectors, services
 from matching.engine.vectorfile import PASSAGE, QUERY, file_name, text_key, write_vectors
 from matching.management.commands._progress import progress_bar

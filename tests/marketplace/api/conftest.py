@@ -40,10 +40,11 @@ class World:
 
 @pytest.fixture
 def world(reference_data, settings, run_command, write_file, django_capture_on_commit_callbacks) -> World:
-    from marketplace import models
-    from marketplace.services import docking
+    from marketplace.catalog import models
+    from marketplace.docking.models import Lead, Notification
+    from marketplace.docking.services import workflow
+    from marketplace.docking.services.leads import leads_allocate
     from matching import services
-    from matching.models import Lead
     from tests.marketplace.factories import UserFactory
 
     settings.MATCHING = {**settings.MATCHING, "LEADS_PER_NEED": 1}
@@ -73,17 +74,17 @@ def world(reference_data, settings, run_command, write_file, django_capture_on_c
     services.index_build()
     with django_capture_on_commit_callbacks(execute=True):
         services.need_matches_refresh()
-        services.leads_allocate()
+        leads_allocate()
     need_a, need_b = models.Need.objects.get(ref="N-1"), models.Need.objects.get(ref="N-B")
     lead_x = Lead.objects.get(need=need_a)
     lead_y = Lead.objects.get(need=need_b)
     assert (lead_x.provider, lead_y.provider) == (provider_x, provider_y), "the world needs X on A's need, Y on B's"
     with django_capture_on_commit_callbacks(execute=True):
-        proposal_x = docking.proposal_submit(
+        proposal_x = workflow.proposal_submit(
             actor=users["provider_x"], need=need_a, solution=models.Solution.objects.get(ref="S-KILN"),
             price_quote=120_000, weeks=6, message="秘密留言-X给A",
         )  # fmt: skip
-    notice_a = models.Notification.objects.get(user=users["enterprise_a"], kind="new_proposal")
+    notice_a = Notification.objects.get(user=users["enterprise_a"], kind="new_proposal")
     secrets = {
         "N-1": {"enterprise_a", "provider_x"},
         "N-B": {"enterprise_b", "provider_y"},

@@ -10,9 +10,9 @@ pytestmark = pytest.mark.django_db
 @pytest.mark.parametrize(
     ("url", "shows"),
     [
-        ("/admin/marketplace/proposal/", "淄博海智造科技有限公司"),
+        ("/admin/docking/proposal/", "淄博海智造科技有限公司"),
         ("/admin/marketplace/auditevent/", "proposal.submitted"),
-        ("/admin/marketplace/notification/", "ent_a"),
+        ("/admin/docking/notification/", "ent_a"),
         ("/admin/matching/matchlabel/", "0"),
     ],
 )

@@ -8,9 +8,10 @@ from django.core import mail
 from django.db import connection
 from rest_framework.test import APIClient
 
-from marketplace.apis import needs as needs_api
-from marketplace.models import AuditEvent, Need, Notification, Proposal, Solution
-from marketplace.services import docking
+from marketplace.docking.apis import needs as needs_api
+from marketplace.catalog.models import AuditEvent, Need, Solution
+from marketplace.docking.services import workflow
+from marketplace.docking.models import Notification, Proposal
 
 pytestmark = pytest.mark.django_db
 
@@ -66,18 +67,18 @@ def test_service_refusals_are_translated_too(world):
     english = own.post(path, {}, format="json", HTTP_ACCEPT_LANGUAGE="en")
 
     assert chinese.status_code == english.status_code == 403
-    assert chinese.json()["detail"] == str(docking.NOT_YOUR_PROPOSAL)
+    assert chinese.json()["detail"] == str(workflow.NOT_YOUR_PROPOSAL)
     assert english.json()["detail"] == "Only your own provider's proposals can be withdrawn"
     assert client.post(path, {}, format="json").status_code == 404
 
 
 def test_withdrawn_proposal_cannot_be_accepted(world):
-    docking.proposal_withdraw(actor=world.users["provider_x"], proposal=world.proposal_x)
+    workflow.proposal_withdraw(actor=world.users["provider_x"], proposal=world.proposal_x)
 
     response = world.client("enterprise_a").post(f"/api/proposals/{world.proposal_x.pk}/accept/", {}, format="json")
 
     assert response.status_code == 409
-    assert response.json()["detail"] == str(docking.PROPOSAL_NOT_PENDING)
+    assert response.json()["detail"] == str(workflow.PROPOSAL_NOT_PENDING)
 
 
 def test_one_live_proposal_per_provider_and_need(world):
@@ -87,7 +88,7 @@ def test_one_live_proposal_per_provider_and_need(world):
         format="json",
     )
     assert response.status_code == 409
-    assert response.json()["detail"] == str(docking.ALREADY_PROPOSED)
+    assert response.json()["detail"] == str(workflow.ALREADY_PROPOSED)
 
 
 def test_closing_as_contracted_needs_an_acceptance_and_declines_the_rest(world, django_capture_on_commit_callbacks):
@@ -95,7 +96,7 @@ def test_closing_as_contracted_needs_an_acceptance_and_declines_the_rest(world, 
     close = f"/api/needs/{world.need_a.ref}/close/"
 
     refused = client.post(close, {"outcome": "contracted"}, format="json")
-    assert refused.status_code == 409 and refused.json()["detail"] == str(docking.CONTRACTED_NEEDS_ACCEPTANCE)
+    assert refused.status_code == 409 and refused.json()["detail"] == str(workflow.CONTRACTED_NEEDS_ACCEPTANCE)
 
     with django_capture_on_commit_callbacks(execute=True):
         closed = client.post(close, {"outcome": "not_contracted"}, format="json")
@@ -273,7 +274,7 @@ def test_a_provider_keeps_its_solutions_up_to_date_through_the_api(world, django
 
 
 def test_unknown_refs_are_field_errors(world):
-    from marketplace.apis.common import UNKNOWN_NEED, UNKNOWN_SOLUTION
+    from marketplace.catalog.apis.common import UNKNOWN_NEED, UNKNOWN_SOLUTION
 
     proposal = world.client("provider_x").post(
         "/api/proposals/", {"need": "N-NOPE", "solution": "S-NOPE", "price_quote": 1, "weeks": 1}, format="json"

@@ -110,7 +110,7 @@ def test_permission_matrix(world, role, name, method, path, body, expected):
 
 def test_matrix_covers_every_api_route():
     """A new endpoint must join the matrix."""
-    from marketplace import urls_api
+    from marketplace.docking.urls import api as urls_api
 
     routes = {str(pattern.pattern) for pattern in urls_api.urlpatterns} - {"auth/token/"}
     covered = {path.removeprefix("/api/").split("?")[0] for _n, _m, path, _b, _e in CASES}

@@ -3,7 +3,9 @@ import json
 
 import pytest
 
-from marketplace import models, services
+from marketplace.catalog import models
+from marketplace.catalog.interchange import exports
+from marketplace.docking import services
 from tests.marketplace.files import VALID_CATALOG_ROWS, catalog_rows, csv_bytes, snapshot
 
 
@@ -51,7 +53,7 @@ def test_needs_export_then_import_is_a_no_op(seeded_catalog, run_command, tmp_pa
 
 
 def test_export_writes_canonical_csv(seeded_catalog):
-    exported = services.catalog_export(fmt="csv").decode()
+    exported = exports.catalog_export(fmt="csv").decode()
 
     assert exported == csv_bytes(sorted(VALID_CATALOG_ROWS, key=lambda row: row["solution_ref"])).decode()
 
@@ -87,4 +89,4 @@ def test_json_accepts_arrays_numbers_and_full_width_separators(db, write_file, r
     result = run_command("import_catalog", str(write_file("c.json", json.dumps(rows, ensure_ascii=False).encode())))
 
     assert result.returncode == 0, result.stderr
-    assert services.catalog_export(fmt="csv") == csv_bytes(sorted(VALID_CATALOG_ROWS, key=lambda row: row["solution_ref"]))
+    assert exports.catalog_export(fmt="csv") == csv_bytes(sorted(VALID_CATALOG_ROWS, key=lambda row: row["solution_ref"]))

@@ -15,7 +15,7 @@ def test_same_county_name_in_two_cities_resolves_by_city(seeded_catalog, write_f
     result = run_command("import_catalog", str(write_file("zz.csv", csv_bytes(rows[:1]))))
 
     assert result.returncode == 0, result.stderr
-    from marketplace.models import Provider
+    from marketplace.catalog.models import Provider
 
     provider = Provider.objects.get(ref="P-ZZ")
     assert (provider.city_id, provider.county.city_id, provider.county.name) == ("枣庄市", "枣庄市", "市中区")

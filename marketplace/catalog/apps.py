@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+
+
+class CatalogConfig(AppConfig):
+    """The bottom layer. It keeps the label ``marketplace`` it had as the whole marketplace app, so
+    its migrations, table names and ``AUTH_USER_MODEL = "marketplace.User"`` stay valid."""
+
+    name = "marketplace.catalog"
+    label = "marketplace"
+    verbose_name = "供需对接市场 Marketplace"
+

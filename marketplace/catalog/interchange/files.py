@@ -1,0 +1,163 @@
+"""The two files of the contract, catalog.csv and needs.csv: how their rows map onto the models,
+in both directions."""
+from __future__ import annotations
+
+from typing import Any
+
+from marketplace.catalog import models
+from marketplace.catalog.interchange.columns import ALL, CATALOG_COLUMNS, NEEDS_COLUMNS
+from marketplace.catalog.interchange.importer import FileSpec, Outcome, listed, upsert_by_ref
+
+
+def _catalog_row_check(record: dict[str, Any]) -> list[tuple[str, str]]:
+    if record["price_min"] > record["price_max"]:
+        return [("price_max", f"must be at least price_min ({record['price_min']}), got {record['price_max']}")]
+    if record["cases"] == 0 and record["case_industries"]:
+        return [("case_industries", "must be empty when cases is 0")]
+    return []
+
+
+CATALOG = FileSpec(
+    kind="catalog",
+    columns=CATALOG_COLUMNS,
+    key="solution_ref",
+    parent_key="provider_ref",
+    parent_columns=("provider_name", "credit_code", "provider_city", "provider_county", "tier"),
+    row_check=_catalog_row_check,
+)
+
+NEEDS = FileSpec(
+    kind="needs",
+    columns=NEEDS_COLUMNS,
+    key="need_ref",
+    parent_key="enterprise_ref",
+    parent_columns=("enterprise_name", "credit_code", "industry", "city", "county", "specialized_level"),
+)
+
+
+def apply_catalog(records: list[dict[str, Any]]) -> dict[str, Outcome]:
+    providers = {
+        r["provider_ref"]: {
+            "name": r["provider_name"],
+            "credit_code": r["credit_code"],
+            "city_id": r["provider_city"],
+            "county_id": r["provider_county"],
+            "tier_id": r["tier"],
+        }
+        for r in records
+    }
+    provider_outcome, provider_ids = upsert_by_ref(models.Provider, providers)
+    solutions = {
+        r["solution_ref"]: {
+            "provider_id": provider_ids[r["provider_ref"]],
+            "title": r["title"],
+            "category_id": r["category"],
+            "all_industries": r["industries"] == ALL,
+            "description": r["description"],
+            "price_min": r["price_min"],
+            "price_max": r["price_max"],
+            "deployment_weeks": r["deployment_weeks"],
+            "delivery_mode_id": r["delivery_mode"],
+            "all_regions": r["regions_served"] == ALL,
+            "cases": r["cases"],
+        }
+        for r in records
+    }
+    links = {
+        "industries": {r["solution_ref"]: listed(r["industries"]) for r in records},
+        "regions_served": {r["solution_ref"]: listed(r["regions_served"]) for r in records},
+        "case_industries": {r["solution_ref"]: r["case_industries"] for r in records},
+    }
+    solution_outcome, _ = upsert_by_ref(models.Solution, solutions, links)
+    return {"providers": provider_outcome, "solutions": solution_outcome}
+
+
+def apply_needs(records: list[dict[str, Any]]) -> dict[str, Outcome]:
+    enterprises = {
+        r["enterprise_ref"]: {
+            "name": r["enterprise_name"],
+            "credit_code": r["credit_code"],
+            "industry_id": r["industry"],
+            "city_id": r["city"],
+            "county_id": r["county"],
+            "specialized_level_id": r["specialized_level"],
+        }
+        for r in records
+    }
+    enterprise_outcome, enterprise_ids = upsert_by_ref(models.Enterprise, enterprises)
+    needs = {
+        r["need_ref"]: {
+            "enterprise_id": enterprise_ids[r["enterprise_ref"]],
+            "title": r["title"],
+            "description": r["description"],
+            "budget_max": r["budget_max"],
+            "timeline_weeks": r["timeline_weeks"],
+        }
+        for r in records
+    }
+    need_outcome, _ = upsert_by_ref(models.Need, needs)
+    return {"enterprises": enterprise_outcome, "needs": need_outcome}
+
+
+def _codes(values: list[str], all_flag: bool) -> str:
+    return ALL if all_flag else ";".join(values)
+
+
+def catalog_rows(solutions: Any) -> list[dict[str, Any]]:
+    """Rows of catalog.csv for a Solution queryset, in the contract's canonical form."""
+    rows = []
+    queryset = solutions.select_related("provider", "provider__county").prefetch_related(
+        "industries", "regions_served", "case_industries"
+    )
+    for s in queryset.order_by("ref"):
+        p = s.provider
+        rows.append(
+            {
+                "solution_ref": s.ref,
+                "provider_ref": p.ref,
+                "provider_name": p.name,
+                "credit_code": p.credit_code,
+                "provider_city": p.city_id,
+                "provider_county": p.county.name if p.county else "",
+                "tier": p.tier_id,
+                "title": s.title,
+                "category": s.category_id,
+                "industries": _codes([i.code for i in _by_position(s.industries.all())], s.all_industries),
+                "description": s.description,
+                "price_min": s.price_min,
+                "price_max": s.price_max,
+                "deployment_weeks": s.deployment_weeks,
+                "delivery_mode": s.delivery_mode_id,
+                "regions_served": _codes([c.name for c in _by_position(s.regions_served.all())], s.all_regions),
+                "cases": s.cases,
+                "case_industries": ";".join(i.code for i in _by_position(s.case_industries.all())),
+            }
+        )
+    return rows
+
+
+def needs_rows(needs: Any) -> list[dict[str, Any]]:
+    rows = []
+    for n in needs.select_related("enterprise", "enterprise__county").order_by("ref"):
+        e = n.enterprise
+        rows.append(
+            {
+                "need_ref": n.ref,
+                "enterprise_ref": e.ref,
+                "enterprise_name": e.name,
+                "credit_code": e.credit_code,
+                "industry": e.industry_id,
+                "city": e.city_id,
+                "county": e.county.name if e.county else "",
+                "specialized_level": e.specialized_level_id,
+                "title": n.title,
+                "description": n.description,
+                "budget_max": n.budget_max,
+                "timeline_weeks": n.timeline_weeks,
+            }
+        )
+    return rows
+
+
+def _by_position(items: Any) -> list[Any]:
+    return sorted(items, key=lambda item: item.position)

@@ -1,0 +1,50 @@
+"""What follows a write of the catalog, once it commits: the matcher's index and stored matches
+are brought in step, then new leads are offered.
+
+The services that save a solution, a need, a provider or an enterprise (and the imports and the
+admin, through them) call ``solutions_saved`` or ``needs_saved`` inside their transaction. The
+jobs below run after the commit, in the background (``matching.jobs``); they are plain,
+idempotent functions of ids that read the database, the source of truth, so running one twice
+or late only repeats work."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import transaction
+
+from marketplace.docking.services.leads import leads_allocate
+from matching import jobs, selectors
+from matching import services as matching
+
+
+def solutions_changed(*, ids: list[int]) -> None:
+    """Job: re-index these solutions, re-match every open need, offer leads."""
+    if not matching.index_built():  # before the first build there is nothing to update: build_index reads all
+        return
+    matching.solutions_sync(solution_ids=ids)
+    matching.need_matches_refresh()
+    leads_allocate()
+
+
+def needs_changed(*, ids: list[int]) -> None:
+    """Job: re-match these needs (open ones; closed ones keep their history), offer leads."""
+    if not matching.index_built():
+        return
+    matching.need_matches_refresh(needs=selectors.open_needs().filter(pk__in=ids))
+    leads_allocate()
+
+
+def solutions_saved(ids: Iterable[int]) -> None:
+    """Schedule ``solutions_changed`` for after the current transaction commits."""
+    _after_commit(solutions_changed, ids)
+
+
+def needs_saved(ids: Iterable[int]) -> None:
+    """Schedule ``needs_changed`` for after the current transaction commits."""
+    _after_commit(needs_changed, ids)
+
+
+def _after_commit(job, ids: Iterable[int]) -> None:
+    ids = sorted(set(ids))
+    if ids:
+        transaction.on_commit(lambda: jobs.enqueue_ids(job, ids))
