@@ -27,16 +27,19 @@ from matching.engine import (
     IndexCorruptError,
     IndexMismatchError,
     IndexMissingError,
+    FitAssessment,
     LeadCandidate,
     Matcher,
     NeedQuery,
     RankedResult,
     RankingWeights,
+    Reason,
     allocate_leads,
+    assess_fit,
+    explain,
     get_embedder,
 )
 from matching.engine.embedders import CachingEmbedder, Embedder
-from matching.engine.ranker import FitAssessment, assess_fit
 from matching.models import IndexState, Lead, Match, MatchLabel, RankingSettings
 
 logger = logging.getLogger(__name__)
@@ -253,8 +256,7 @@ def need_matches_refresh(*, needs: Iterable[Need] | None = None, progress: Progr
                 rank=r.rank,
                 score=r.score,
                 components=r.components,
-                reasons_zh=r.reasons_zh,
-                reasons_en=r.reasons_en,
+                reasons=[reason.as_dict() for reason in r.reasons],
                 over_budget=r.over_budget,
             )
             for r in results
@@ -334,12 +336,16 @@ def labelled_qrels() -> dict[str, dict[str, int]]:
     return qrels
 
 
-def fit_compare(*, need: Need, solutions: Iterable) -> list[FitAssessment]:
+def fit_compare(*, need: Need, solutions: Iterable) -> list[tuple[FitAssessment, tuple[Reason, ...]]]:
     """How each of these solutions fits the need on budget, industry, region, speed and record,
     with the reasons, for a side-by-side comparison (no retrieval involved)."""
     query = selectors.need_query(need)
-    names = selectors.labels()
-    return [assess_fit(query, selectors.solution_facts(solution), weights(), names) for solution in solutions]
+    in_force = weights()
+    compared = []
+    for solution in solutions:
+        facts = selectors.solution_facts(solution)
+        compared.append((assess_fit(query, facts, in_force), explain(query, facts)))
+    return compared
 
 
 def need_matches(*, need: Need, include_over_budget: bool = False, top_k: int | None = None) -> list[dict]:
@@ -355,8 +361,7 @@ def need_matches(*, need: Need, include_over_budget: bool = False, top_k: int | 
             "rank": r.rank,
             "score": r.score,
             "components": r.components,
-            "reasons_zh": r.reasons_zh,
-            "reasons_en": r.reasons_en,
+            "reasons": r.reasons,
             "over_budget": r.over_budget,
             "record": records[r.solution.id],
         }
