@@ -105,7 +105,6 @@ class Matcher:
         self._focus = CategoryFocus()
         self._focus_stale = True
         self.last_timings: dict[str, float] = {}
-        self.last_pool_size = 0
 
     # ---------------------------------------------------------------------- content
 
@@ -239,7 +238,6 @@ class Matcher:
             structured=structured,
         )
         finished = time.perf_counter()
-        self.last_pool_size = len(candidates)
         self.last_timings = {
             "encode_ms": (encoded - started) * 1000,
             "retrieve_ms": (retrieved - encoded) * 1000,

@@ -23,12 +23,11 @@ def test_weights_from_dict() -> None:
         RankingWeights(relevance_floor=1.5)
 
 
-def test_labels_from_taxonomy() -> None:
-    taxonomy = {"industries": [{"code": "glass", "zh": "玻璃", "en": "Glass"}], "categories": []}
-    labels = Labels.from_taxonomy(taxonomy)
+def test_labels_fall_back_to_the_code() -> None:
+    labels = Labels(industries={"glass": ("玻璃", "Glass")})
     assert labels.industry("glass") == ("玻璃", "Glass")
     assert labels.industry("unknown") == ("unknown", "unknown")
-
+    assert labels.category("energy") == ("energy", "energy")
 
 
 def test_solution_facts_normalise_file_notation() -> None:
