@@ -2,6 +2,7 @@
 from django.contrib import admin
 
 from marketplace.catalog.admin import ReadOnly
+from matching.explain import render
 from matching.models import IndexState, Match, MatchLabel
 
 
@@ -12,14 +13,14 @@ class IndexStateAdmin(ReadOnly):
 
 @admin.register(Match)
 class MatchAdmin(ReadOnly):
-    list_display = ("need", "rank", "solution", "score", "over_budget", "reasons", "computed_at")
+    list_display = ("need", "rank", "solution", "score", "over_budget", "reasons_text", "computed_at")
     list_filter = ("over_budget", "solution__category", "need__enterprise__city")
     search_fields = ("need__ref", "need__title", "solution__ref", "solution__title")
     list_select_related = ("need", "solution")
 
     @admin.display(description="推荐理由")
-    def reasons(self, obj: Match) -> str:
-        return " / ".join(obj.reasons_zh)
+    def reasons_text(self, obj: Match) -> str:
+        return " / ".join(render(obj.reasons))
 
 
 @admin.register(MatchLabel)

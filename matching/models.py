@@ -40,8 +40,9 @@ class Match(models.Model):
     rank = models.PositiveSmallIntegerField(_("排名"))
     score = models.FloatField(_("匹配分"))
     components = models.JSONField(_("得分构成"), default=dict)
-    reasons_zh = models.JSONField(_("推荐理由"), default=list)
-    reasons_en = models.JSONField(_("推荐理由(英文)"), default=list)
+    reasons = models.JSONField(
+        _("推荐理由"), default=list, help_text=_("理由代码及参数，按读者语言显示（matching/explain.py）")
+    )
     over_budget = models.BooleanField(_("超预算"), default=False)
     computed_at = models.DateTimeField(_("计算时间"), auto_now=True)
 

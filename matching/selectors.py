@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator
 from django.db.models import QuerySet
 
 from marketplace.catalog.models import Category, Industry, Need, Solution
-from matching.engine import Labels, NeedCandidate, NeedQuery, SolutionFacts, document_text
+from matching.engine import Labels, NeedQuery, SolutionFacts, document_text
 
 
 def labels() -> Labels:
@@ -76,7 +76,3 @@ def need_query(need: Need) -> NeedQuery:
 
 def open_needs() -> QuerySet[Need]:
     return Need.objects.filter(status=Need.Status.OPEN).select_related("enterprise", "enterprise__county")
-
-
-def need_candidate(need: Need) -> NeedCandidate:
-    return NeedCandidate(id=need.pk, ref=need.ref, query=need_query(need), enterprise_ref=need.enterprise.ref)

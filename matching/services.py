@@ -27,14 +27,17 @@ from matching.engine import (
     IndexCorruptError,
     IndexMismatchError,
     IndexMissingError,
+    FitAssessment,
     Matcher,
     NeedQuery,
     RankedResult,
     RankingWeights,
+    Reason,
+    assess_fit,
+    explain,
     get_embedder,
 )
 from matching.engine.embedders import CachingEmbedder, Embedder
-from matching.engine.ranker import FitAssessment, assess_fit
 from matching.models import IndexState, Match, MatchLabel, RankingSettings
 
 logger = logging.getLogger(__name__)
@@ -258,8 +261,7 @@ def need_matches_refresh(*, needs: Iterable[Need] | None = None, progress: Progr
                 rank=r.rank,
                 score=r.score,
                 components=r.components,
-                reasons_zh=r.reasons_zh,
-                reasons_en=r.reasons_en,
+                reasons=[reason.as_dict() for reason in r.reasons],
                 over_budget=r.over_budget,
             )
             for r in results
@@ -294,12 +296,16 @@ def labelled_qrels() -> dict[str, dict[str, int]]:
     return qrels
 
 
-def fit_compare(*, need: Need, solutions: Iterable) -> list[FitAssessment]:
+def fit_compare(*, need: Need, solutions: Iterable) -> list[tuple[FitAssessment, tuple[Reason, ...]]]:
     """How each of these solutions fits the need on budget, industry, region, speed and record,
     with the reasons, for a side-by-side comparison (no retrieval involved)."""
     query = selectors.need_query(need)
-    names = selectors.labels()
-    return [assess_fit(query, selectors.solution_facts(solution), weights(), names) for solution in solutions]
+    in_force = weights()
+    compared = []
+    for solution in solutions:
+        facts = selectors.solution_facts(solution)
+        compared.append((assess_fit(query, facts, in_force), explain(query, facts)))
+    return compared
 
 
 def need_matches(
@@ -336,8 +342,7 @@ def _shown(results: list, solution_ids: list[int]) -> list[dict]:
             "rank": r.rank,
             "score": r.score,
             "components": r.components,
-            "reasons_zh": r.reasons_zh,
-            "reasons_en": r.reasons_en,
+            "reasons": r.reasons,
             "over_budget": r.over_budget,
             "record": records[solution_id],
         }

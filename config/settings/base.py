@@ -123,7 +123,7 @@ MATCHING = {
     "AUTO_REBUILD": env.bool("MATCHING_AUTO_REBUILD", default=True),
     # "thread": one in-process background worker (the embedded default); "sync": inline.
     "JOBS": env.str("MATCHING_JOBS", default="thread"),
-    # Overrides of matching.engine.ranker.RankingWeights (documented there and in README).
+    # Overrides of matching.engine.types.RankingWeights (documented there and in README).
     "WEIGHTS": env.json("MATCHING_WEIGHTS", default={}),
     # The labelled evaluation set the staff quality page scores: a folder with needs.csv and qrels.csv.
     "DEV_SET_DIR": env.path("MATCHING_DEV_SET_DIR", default=str(BASE_DIR / "fixtures" / "dev")),

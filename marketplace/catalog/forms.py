@@ -87,7 +87,7 @@ class SolutionSearchForm(forms.Form):
         self.fields["city"].choices = [("", _("全省"))] + [(c.name, str(c)) for c in models.City.objects.all()]
         city = (data or {}).get("city", "")
         counties = models.County.objects.filter(city_id=city) if city else models.County.objects.none()
-        self.fields["county"].choices = [("", _("全部区县"))] + [(c.name, c.name) for c in counties]
+        self.fields["county"].choices = [("", _("全部区县"))] + [(c.name, c.display_name) for c in counties]
         self.fields["county"].widget.attrs.update({"data-county-for": "id_city", "data-county-value": "name"})
         self.fields["price_max"].widget.attrs.update(placeholder=_("如 20万 或 200000"), inputmode="decimal")
         self.fields["deployment_weeks_max"].widget.attrs.update(placeholder=_("如 8"), inputmode="numeric")
@@ -116,9 +116,13 @@ class SolutionSearchForm(forms.Form):
         return filters
 
 
+COUNTY_IN_CITY = _("%(city)s%(county)s")
+
+
 class CountyChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: models.County) -> str:
-        return str(obj)
+        """淄博市博山区 / Boshan District, Zibo (names repeat across cities: 市中区)."""
+        return str(COUNTY_IN_CITY % {"city": obj.city, "county": obj.display_name})
 
 
 def _credit_code_errors(value: str) -> None:

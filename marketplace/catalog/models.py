@@ -89,6 +89,7 @@ class County(models.Model):
 
     city = models.ForeignKey(City, on_delete=models.PROTECT, related_name="counties")
     name = models.CharField(max_length=16)
+    name_en = models.CharField(max_length=48, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
@@ -99,6 +100,11 @@ class County(models.Model):
 
     def __str__(self) -> str:
         return f"{self.city.name}{self.name}"
+
+    @property
+    def display_name(self) -> str:
+        """The county's name in the active language (博山区 / Boshan District)."""
+        return self.name_en if self.name_en and (get_language() or "").startswith("en") else self.name
 
 
 class TimeStamped(models.Model):

@@ -60,8 +60,11 @@ def catalog_figures() -> dict[str, int]:
 
 
 def counties_by_city() -> dict[str, list[dict[str, object]]]:
-    """{city name: [{"id", "name"}, ...]} in taxonomy order, for the county pickers."""
+    """{city name: [{"id", "name", "label"}, ...]} in taxonomy order, for the county pickers;
+    ``label`` is the name in the active language."""
     grouped: dict[str, list[dict[str, object]]] = {}
-    for county in models.County.objects.order_by("city__position", "position").values("id", "name", "city_id"):
-        grouped.setdefault(county["city_id"], []).append({"id": county["id"], "name": county["name"]})
+    for county in models.County.objects.order_by("city__position", "position"):
+        grouped.setdefault(county.city_id, []).append(
+            {"id": county.pk, "name": county.name, "label": county.display_name}
+        )
     return grouped

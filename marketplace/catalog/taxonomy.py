@@ -1,18 +1,14 @@
 """Reference vocabularies from taxonomy.json, written into the database by a data migration
 (and by ``manage.py load_taxonomy`` when the file changes), so codes are validated by foreign keys.
+
+The English names of cities and counties are the file's ``regions_en`` (pinyin, written by
+``manage.py place_names_en``); a taxonomy without them leaves the Chinese name in their place.
 """
 from __future__ import annotations
 
 import json
 from pathlib import Path
 from typing import Any
-
-CITY_NAMES_EN = {
-    "济南市": "Jinan", "青岛市": "Qingdao", "淄博市": "Zibo", "枣庄市": "Zaozhuang",
-    "东营市": "Dongying", "烟台市": "Yantai", "潍坊市": "Weifang", "济宁市": "Jining",
-    "泰安市": "Tai'an", "威海市": "Weihai", "日照市": "Rizhao", "临沂市": "Linyi",
-    "德州市": "Dezhou", "聊城市": "Liaocheng", "滨州市": "Binzhou", "菏泽市": "Heze",
-}  # fmt: skip
 
 # taxonomy.json key -> model name
 CODE_LISTS = {
@@ -45,9 +41,18 @@ def sync_reference_data(get_model: Any, taxonomy: dict[str, Any]) -> None:
                 defaults={"name_zh": item["zh"], "name_en": item["en"], "position": position},
             )
     City, County = get_model("City"), get_model("County")
+    city_names_en = taxonomy.get("regions_en", {}).get("cities", {})
     for position, (city_name, counties) in enumerate(taxonomy["regions"]["cities"].items()):
         city, _ = City.objects.update_or_create(
-            name=city_name, defaults={"name_en": CITY_NAMES_EN.get(city_name, city_name), "position": position}
+            name=city_name, defaults={"name_en": city_names_en.get(city_name, city_name), "position": position}
         )
         for county_position, county_name in enumerate(counties):
             County.objects.update_or_create(city=city, name=county_name, defaults={"position": county_position})
+
+
+def sync_county_names_en(get_model: Any, taxonomy: dict[str, Any]) -> None:
+    """Give every county its English name from ``regions_en`` (its Chinese name if none)."""
+    names_en = taxonomy.get("regions_en", {}).get("counties", {})
+    for county in get_model("County").objects.all():
+        county.name_en = names_en.get(county.city_id, {}).get(county.name, county.name)
+        county.save(update_fields=["name_en"])

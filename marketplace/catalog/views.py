@@ -54,7 +54,7 @@ def solution_list(request: HttpRequest) -> HttpResponse:
 
 def _county_names_by_city() -> dict[str, list[dict[str, object]]]:
     return {
-        city: [{"id": county["name"], "name": county["name"]} for county in counties]
+        city: [{"id": county["name"], "label": county["label"]} for county in counties]
         for city, counties in selectors.counties_by_city().items()
     }
 

@@ -18,7 +18,7 @@ import numpy as np
 
 from .embedders import BACKENDS, get_embedder
 from .pipeline import Matcher, document_text
-from .ranker import NeedQuery, SolutionFacts
+from .types import NeedQuery, SolutionFacts
 
 __all__ = ["bench_query", "synthetic_catalog", "synthetic_queries"]
 

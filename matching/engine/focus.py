@@ -16,7 +16,7 @@ smoothed towards the catalog-wide distribution with ``smoothing`` pseudo-documen
 1 for a word that only tells the category (排产 0.97, 能耗 0.98), near 0 for one that only
 tells the industry (陶瓷 0.08, 轮胎 0.03), 0.5 when it tells neither. The lexical channel
 multiplies each query term's IDF by its focus. There are no parameters to tune besides the
-smoothing (flat between 2 and 10 on the development set).
+smoothing (README, "Matching", has how little it matters).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 
-from .ranker import SolutionFacts
+from .types import SolutionFacts
 
 __all__ = ["ALL_INDUSTRIES", "FOCUS_SMOOTHING", "CategoryFocus", "information_gain"]
 

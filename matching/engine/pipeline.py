@@ -8,7 +8,8 @@ It holds an embedder, a :class:`VectorIndex` (dense channel), a :class:`BM25Inde
    channel's score for every pooled candidate, so fusion sees both scores for everyone;
 3. applies the hard filters (over budget; unserved region if configured) *before*
    truncation, widening the pool if fewer than ``top_k`` candidates survive;
-4. fuses the channels (blend or RRF) and hands the candidates to :func:`ranker.rank`.
+4. fuses the channels (blend or RRF) and hands the candidates to :func:`ranker.rank`, which
+   scores, orders and explains them.
 
 Ablations are flags: ``channels=("dense",)``, ``("lexical",)``, both; ``structured=False``
 (relevance only; hard filters then default to off so over-budget results show up flagged).
@@ -34,19 +35,9 @@ from .focus import CategoryFocus
 from .fusion import FUSION_METHODS, fuse
 from .index import DEFAULT_APPROX_THRESHOLD, VectorIndex
 from .lexical import BM25Index, TermWeights, Tokenizer
-from .ranker import (
-    INDUSTRY_OTHER,
-    REGION_NOT_SERVED,
-    Labels,
-    NeedQuery,
-    RankedResult,
-    RankingWeights,
-    SolutionFacts,
-    industry_fit,
-    is_over_budget,
-    rank,
-    region_fit,
-)
+from .fit import INDUSTRY_OTHER, REGION_NOT_SERVED, industry_fit, is_over_budget, region_fit
+from .ranker import rank
+from .types import Labels, NeedQuery, RankedResult, RankingWeights, SolutionFacts
 
 __all__ = ["CHANNELS", "RECIPE", "RECIPE_NAME", "RECIPE_VERSION", "Matcher", "document_text"]
 
@@ -114,7 +105,6 @@ class Matcher:
         self._focus = CategoryFocus()
         self._focus_stale = True
         self.last_timings: dict[str, float] = {}
-        self.last_pool_size = 0
 
     # ---------------------------------------------------------------------- content
 
@@ -245,11 +235,9 @@ class Matcher:
             weights,
             include_over_budget=keep_over_budget,
             top_k=top_k,
-            names=self.labels,
             structured=structured,
         )
         finished = time.perf_counter()
-        self.last_pool_size = len(candidates)
         self.last_timings = {
             "encode_ms": (encoded - started) * 1000,
             "retrieve_ms": (retrieved - encoded) * 1000,

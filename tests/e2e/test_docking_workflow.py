@@ -68,7 +68,8 @@ def test_need_to_contract_through_the_api(docking_world):
     assert not any(m["over_budget"] for m in matches)
     assert all(m["reasons_zh"] and m["components"] for m in matches)
     english = enterprise.get(f"/api/needs/{ref}/matches/", HTTP_ACCEPT_LANGUAGE="en").json()
-    assert english[0]["reasons"] == english[0]["reasons_en"]
+    assert english[0]["reasons"] == english[0]["reasons_en"] != english[0]["reasons_zh"]
+    assert english[0]["reason_codes"][0]["code"] in ("within_budget", "partly_over_budget")
 
     # On commit the need was matched and offered as a lead to the kiln brain's maker.
     leads = _ok(provider.get("/api/leads/"))["results"]

@@ -39,7 +39,7 @@ def test_solution_carries_names_next_to_codes(client, seeded_catalog):
     assert body["category"] == {"code": "digital_twin", "name_zh": "数字孪生与工业大脑", "name_en": "Digital twin and industrial brain"}
     assert [i["code"] for i in body["industries"]] == ["ceramics", "refractory"]
     assert body["provider"]["city"] == {"name": "淄博市", "name_en": "Zibo"}
-    assert body["provider"]["county"] == "张店区"
+    assert body["provider"]["county"] == "张店区" and body["provider"]["county_en"] == "Zhangdian District"
     assert [c["name"] for c in body["regions_served"]] == ["淄博市", "滨州市"]
 
 

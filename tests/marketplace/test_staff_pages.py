@@ -14,6 +14,7 @@ from django.core.management import call_command
 
 from marketplace.catalog import models
 from matching.evaluation import VARIANTS
+from matching.explain import render
 from matching.models import Match, MatchLabel, RankingSettings
 from tests.marketplace.pages import english_words
 from tests.marketplace.staff_data import load_staff_marketplace
@@ -203,7 +204,7 @@ def test_labelling_shows_the_next_item_and_changes_the_dashboard(client, marketp
     first = Match.objects.get(pk=int(re.search(r'name="match" value="(\d+)"', page)[1]))
     assert first.rank == 1
     assert first.need.title in page and first.solution.title in page
-    assert first.reasons_zh[0] in page
+    assert render(first.reasons)[0] in page
 
     response = client.post("/staff/review/", {"match": first.pk, "grade": "1", "note": "  行业对，但报价偏高 "}, follow=True)
     body = response.content.decode()

@@ -23,10 +23,24 @@ def test_load_taxonomy_is_idempotent():
 
     assert models.County.objects.count() == 136
     assert models.City.objects.get(name="淄博市").name_en == "Zibo"
+    assert models.County.objects.get(city="淄博市", name="博山区").name_en == "Boshan District"
+
+
+def test_every_city_and_county_has_an_english_name():
+    assert not models.City.objects.filter(name_en="").exists()
+    assert not models.County.objects.filter(name_en="").exists()
+    assert models.County.objects.get(city="枣庄市", name="台儿庄区").name_en == "Tai'erzhuang District"
+    assert models.County.objects.get(city="菏泽市", name="单县").name_en == "Shan County"  # not "Dan"
+
+
+def test_the_english_place_names_follow_the_pinyin_rule():
+    call_command("place_names_en", "--check", verbosity=0)  # raises when taxonomy.json is stale
 
 
 def test_bundled_taxonomy_matches_the_shared_reference(repo):
     shared = repo.parent / "shared" / "taxonomy.json"
     if not shared.exists():
         pytest.skip("no ../shared beside this checkout")
-    assert json.loads(DEFAULT_PATH.read_text("utf-8")) == json.loads(shared.read_text("utf-8"))
+    bundled = json.loads(DEFAULT_PATH.read_text("utf-8"))
+    assert bundled.pop("regions_en")["cities"]["淄博市"] == "Zibo"  # the English names are ours
+    assert bundled == json.loads(shared.read_text("utf-8"))

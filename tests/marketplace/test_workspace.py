@@ -43,14 +43,17 @@ def test_amounts_are_shown_in_wan_when_whole():
 
 
 def test_badges_follow_the_language_and_mark_caveats():
-    match = {"reasons_zh": ["报价在预算内", "未列出陶瓷行业", "全省服务", "6周上线"],
-             "reasons_en": ["Priced within budget", "Not listed for ceramics", "Serves the whole province", "Live in 6 weeks"]}  # fmt: skip
+    match = {"reasons": [
+        {"code": "within_budget", "params": {}}, {"code": "industry_not_listed", "params": {"industry": "ceramics"}},
+        {"code": "serves_province", "params": {}}, {"code": "weeks_to_live", "params": {"weeks": 6}},
+    ]}  # fmt: skip
 
     assert [(b["text"], b["tone"]) for b in reason_badges(match)] == [
         ("报价在预算内", "ok"), ("未列出陶瓷行业", "warn"), ("全省服务", "soft"), ("6周上线", "ok")]
     with translation.override("en"):
-        assert [b["text"] for b in reason_badges(match)][0] == "Priced within budget"
-        assert reason_badges({"reasons_zh": ["服务淄博市"], "reasons_en": ["Serves 淄博市"]})[0]["text"] == "Serves Zibo"
+        assert [b["text"] for b in reason_badges(match)] == [
+            "Priced within budget", "Not listed for ceramics", "Serves the whole province", "Live in 6 weeks"]
+        assert reason_badges({"reasons": [{"code": "serves_city", "params": {"city": "淄博市"}}]})[0]["text"] == "Serves Zibo"
 
 
 def _login(client, username: str) -> models.User:
@@ -205,3 +208,17 @@ def test_seed_demo_again_resets_the_demo_need_and_keeps_its_lead(workspace, run_
     assert Lead.objects.filter(need=need, provider__users__username="demo-provider").exists()
     assert models.Enterprise.objects.get(users__username="demo-enterprise").contact_phone
     assert models.Provider.objects.get(users__username="demo-provider").contact_phone
+
+
+def test_a_lead_notification_names_the_place_in_the_readers_language():
+    from marketplace.docking.services.notifications import notification_text
+
+    user = models.User.objects.create(username="reader")
+    params = {"need_ref": "N-1", "need_title": "窑炉节能", "city": "淄博市", "county": "博山区", "budget": "150,000", "score": "0.80"}
+    notification = Notification(user=user, kind=Notification.Kind.NEW_LEAD, params=params)
+
+    assert "（淄博市博山区，" in notification_text(notification)
+    with translation.override("en"):
+        assert "(Boshan District, Zibo," in notification_text(notification)
+        notification.params = {**params, "county": None}
+        assert "(Zibo," in notification_text(notification)

@@ -13,7 +13,7 @@ from django.core.management import call_command
 from marketplace.catalog import models
 from marketplace.docking.services import workflow
 from marketplace.docking.models import Lead, Notification, Proposal
-from tests.marketplace.pages import english_words
+from tests.marketplace.pages import english_words, visible_text
 from tests.marketplace.test_pages import LANGUAGES, VISITORS, get
 
 pytestmark = pytest.mark.django_db
@@ -163,3 +163,49 @@ def test_the_other_role_is_told_why(client, workspace):
 
     assert response.status_code == 403
     assert "这个页面供企业用户使用" in response.content.decode()
+
+
+def _place_names() -> dict[str, str]:
+    """Every Chinese city and county name (with and without 市) -> its English name."""
+    names = {}
+    for city in models.City.objects.all():
+        names[city.name] = names[city.name.removesuffix("市")] = city.name_en
+    for county in models.County.objects.all():
+        names[county.name] = county.name_en
+    return names
+
+
+def _written_by_users() -> list[str]:
+    """Names and titles as their owners wrote them (淄博海智造科技有限公司), longest first."""
+    written = [*models.Provider.objects.values_list("name", flat=True), *models.Enterprise.objects.values_list("name", flat=True),
+               *models.Solution.objects.values_list("title", flat=True), *models.Need.objects.values_list("title", flat=True)]  # fmt: skip
+    return sorted(set(written), key=len, reverse=True)
+
+
+ENGLISH_PLACE_PAGES = [
+    ("demo-enterprise", "/workspace/needs/DEMO-N1/"),
+    ("demo-enterprise", "/workspace/needs/DEMO-N1/compare/?solutions=S-KILN,S-ENERGY"),
+    ("demo-provider", "/workspace/leads/"),
+    ("demo-provider", "/workspace/leads/{lead}/"),
+    (None, "/solutions/S-KILN/"),
+    (None, "/solutions/?city=淄博市"),
+]
+
+
+@pytest.mark.parametrize(("visitor", "url"), ENGLISH_PLACE_PAGES)
+def test_english_pages_name_places_in_english(client, workspace, visitor, url):
+    """Reasons, badges, place lines and pickers: no Chinese city or county name outside what users
+    wrote (a need's description, a company's name)."""
+    url = _fill(url, workspace)
+    text = visible_text(get(client, url, visitor, "en").content.decode())
+    for written in _written_by_users():
+        text = text.replace(written, " ")
+    names = _place_names()
+
+    assert [name for name in names if name in text] == [], url
+    assert any(english in text for english in ("Zibo", "Boshan District")), url  # places are named, in English
+
+
+def test_the_place_check_can_fail():
+    page = '<ul class="reason-badges"><li>Serves 淄博市</li></ul><p data-user-text>淄博海智造</p>'
+    assert "淄博市" in visible_text(page) and "海智造" not in visible_text(page)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from matching import services
-from matching.engine import NeedQuery
+from matching.engine import NeedQuery, Reason
 from matching.models import IndexState, Match
 
 KILN_QUERY = NeedQuery(
@@ -28,7 +28,7 @@ def test_kiln_need_ranks_the_affordable_kiln_brain_first(built):
 
     assert refs(results)[0] == "S-KILN"
     assert "S-KILN-PRICEY" not in refs(results)  # price_min 900,000 > budget 200,000
-    assert "报价在预算内" in results[0].reasons_zh
+    assert Reason("within_budget") in results[0].reasons
 
 
 def test_over_budget_shown_only_on_request_and_flagged(built):
@@ -82,7 +82,8 @@ def test_refresh_stores_explained_matches_for_open_needs(built):
 
     stored = list(Match.objects.filter(need__ref="N-1").order_by("rank"))
     assert stored[0].solution.ref == "S-KILN"
-    assert stored[0].reasons_zh and "budget_fit" in stored[0].components
+    assert stored[0].reasons[0] == {"code": "partly_over_budget", "params": {"price_max": 180_000}}  # JSON, no words
+    assert "budget_fit" in stored[0].components
     assert [m.rank for m in stored] == list(range(1, len(stored) + 1))
 
 

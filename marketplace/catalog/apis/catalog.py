@@ -20,6 +20,7 @@ class ProviderSummarySerializer(serializers.Serializer):
     name = serializers.CharField()
     city = CitySerializer()
     county = serializers.CharField(source="county.name", default=None, allow_null=True)
+    county_en = serializers.CharField(source="county.name_en", default=None, allow_null=True)
     tier = CodeSerializer()
 
 

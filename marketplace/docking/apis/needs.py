@@ -5,11 +5,10 @@ from __future__ import annotations
 import dataclasses
 
 from django.shortcuts import get_object_or_404
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import exceptions, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -29,6 +28,7 @@ from marketplace.catalog.apis.common import (
 )
 from marketplace.catalog.filters import NeedFilter
 from marketplace.docking.services import workflow
+from matching import explain
 from matching import services as matching
 
 COMPARE_MAX = 3
@@ -43,6 +43,7 @@ class EnterpriseSummarySerializer(serializers.Serializer):
     industry = CodeSerializer()
     city = CitySerializer()
     county = serializers.CharField(source="county.name", default=None, allow_null=True)
+    county_en = serializers.CharField(source="county.name_en", default=None, allow_null=True)
 
 
 class NeedOutputSerializer(serializers.Serializer):
@@ -144,15 +145,37 @@ class NeedCloseApi(APIView):
         return done(NeedOutputSerializer, _need_for(request, ref))
 
 
+class ReasonSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="a reason code of matching/engine/reasons.py")
+    params = serializers.DictField(help_text="its parameters: industry code, city and county names, counts, weeks")
+
+
 class FitSerializer(serializers.Serializer):
+    """Components, over-budget flag and the reasons: in Chinese, in English, in the request's
+    language, and as codes with parameters (rendered from ``reasons``, a list of ``Reason``)."""
+
     over_budget = serializers.BooleanField()
     components = serializers.DictField(child=serializers.FloatField())
-    reasons_zh = serializers.ListField(child=serializers.CharField())
-    reasons_en = serializers.ListField(child=serializers.CharField())
+    reasons_zh = serializers.SerializerMethodField()
+    reasons_en = serializers.SerializerMethodField()
     reasons = serializers.SerializerMethodField(help_text="the reasons in the request's language")
+    reason_codes = serializers.SerializerMethodField(help_text="the reasons as codes with parameters")
 
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_reasons_zh(self, fit: dict) -> list[str]:
+        return explain.render_in(fit["reasons"], explain.CHINESE)
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_reasons_en(self, fit: dict) -> list[str]:
+        return explain.render_in(fit["reasons"], explain.ENGLISH)
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_reasons(self, fit: dict) -> list[str]:
-        return fit["reasons_en"] if get_language() == "en" else fit["reasons_zh"]
+        return explain.render(fit["reasons"])
+
+    @extend_schema_field(ReasonSerializer(many=True))
+    def get_reason_codes(self, fit: dict) -> list[dict]:
+        return explain.as_json(fit["reasons"])
 
 
 class MatchOutputSerializer(FitSerializer):
@@ -222,5 +245,8 @@ class NeedCompareApi(APIView):
             raise exceptions.ValidationError({"solutions": [str(COMPARE_UNKNOWN) % {"refs": ", ".join(missing)}]})
         solutions = [found[r] for r in refs]
         fits = matching.fit_compare(need=need, solutions=solutions)
-        rows = [{**dataclasses.asdict(fit), "record": solution} for fit, solution in zip(fits, solutions)]
+        rows = [
+            {**dataclasses.asdict(fit), "reasons": reasons, "record": solution}
+            for (fit, reasons), solution in zip(fits, solutions)
+        ]
         return Response(CompareOutputSerializer(rows, many=True).data)

@@ -14,7 +14,7 @@ from matching.models import Match, MatchLabel
 MATCH_GONE = _("这条匹配已被重新计算，请标注下一条。")
 UNKNOWN_CITY = _("没有这个城市，已显示全部城市。")
 
-# Label and help of each RankingWeights field, after the documentation in matching/engine/ranker.py.
+# Label and help of each RankingWeights field, after the documentation in matching/engine/types.py.
 # A field the engine adds later still gets a form field (named by its code) until it is described here.
 WEIGHT_TEXTS = {
     "relevance_floor": (

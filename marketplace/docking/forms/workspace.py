@@ -293,7 +293,7 @@ class LeadFilterForm(forms.Form):
         ]
         city = (data or {}).get("city", "")
         counties = models.County.objects.filter(city_id=city) if city else models.County.objects.none()
-        self.fields["county"].choices = [("", _("全部区县"))] + [(c.name, c.name) for c in counties]
+        self.fields["county"].choices = [("", _("全部区县"))] + [(c.name, c.display_name) for c in counties]
         self.fields["county"].widget.attrs.update({"data-county-for": "id_city", "data-county-value": "name"})
         for name in ("budget_min", "budget_max"):
             self.fields[name].widget.attrs.update(placeholder=_("如 10万"), inputmode="decimal")

@@ -17,7 +17,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from marketplace.catalog.models import Need, User
+from marketplace.catalog.models import City, County, Need, User
 from marketplace.docking.models import Notification, Proposal
 
 logger = logging.getLogger(__name__)
@@ -29,11 +29,23 @@ TEXTS = {
     Notification.Kind.PROPOSAL_DECLINED: _("你对“%(need_title)s”的方案建议未被采纳"),
 }
 SUBJECT = _("小快轻准对接平台通知")
+PLACE = _("%(city)s%(county)s")
 
 
 def notification_text(notification: Notification) -> str:
-    """The notification's text in the active language."""
-    return gettext(str(TEXTS[notification.kind])) % notification.params
+    """The notification's text in the active language, the need's place included."""
+    params = dict(notification.params)
+    if "city" in params:
+        params["place"] = _place_text(params["city"], params.get("county"))
+    return gettext(str(TEXTS[notification.kind])) % params
+
+
+def _place_text(city_name: str, county_name: str | None) -> str:
+    """淄博市博山区 / Boshan District, Zibo (names as stored, shown in the active language)."""
+    city = City.objects.filter(pk=city_name).first()
+    county = County.objects.filter(city_id=city_name, name=county_name).first() if county_name else None
+    shown = str(city) if city else city_name
+    return str(PLACE % {"city": shown, "county": county.display_name}) if county else shown
 
 
 def _send(*, users: Iterable[User], kind: str, params: dict, need: Need | None = None, proposal: Proposal | None = None) -> list[Notification]:
@@ -60,9 +72,10 @@ def _mail(message: tuple) -> None:
         logger.exception("Could not e-mail notification to %s", ", ".join(message[3]))
 
 
-def _place(need: Need) -> str:
+def _place(need: Need) -> dict[str, str | None]:
+    """The need's place as stored; rendered in the reader's language by ``notification_text``."""
     enterprise = need.enterprise
-    return f"{enterprise.city_id}{enterprise.county.name if enterprise.county else ''}"
+    return {"city": enterprise.city_id, "county": enterprise.county.name if enterprise.county else None}
 
 
 def leads_announce(*, leads: Iterable) -> int:
@@ -76,7 +89,7 @@ def leads_announce(*, leads: Iterable) -> int:
         params = {
             "need_ref": need.ref,
             "need_title": need.title,
-            "place": _place(need),
+            **_place(need),
             "budget": f"{need.budget_max:,}",
             "score": f"{lead.score:.2f}",
         }

@@ -188,7 +188,7 @@ def need_compare(request: HttpRequest, ref: str) -> HttpResponse:
     fits = matching.fit_compare(need=need, solutions=solutions)
     return render(request, "marketplace/workspace/need_compare.html", {
         "need": need,
-        "columns": [{"solution": s, "fit": f} for s, f in zip(solutions, fits)],
+        "columns": [{"solution": s, "fit": f, "reasons": r} for s, (f, r) in zip(solutions, fits)],
     })  # fmt: skip
 
 
@@ -272,7 +272,7 @@ def lead_list(request: HttpRequest) -> HttpResponse:
         "query": query.urlencode(),
         "filtered": bool(filters),
         "counties_by_city": {
-            city: [{"id": c["name"], "name": c["name"]} for c in counties]
+            city: [{"id": c["name"], "label": c["label"]} for c in counties]
             for city, counties in catalog_selectors.counties_by_city().items()
         },
         "provider": request.user.provider,

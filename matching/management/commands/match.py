@@ -6,8 +6,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from marketplace.catalog.interchange.columns import References
 from matching import services
-from matching.engine import NeedQuery, RankedResult
-from matching.engine.ranker import normalize_city
+from matching.engine import NeedQuery, RankedResult, normalize_city
+from matching.explain import CHINESE, ENGLISH, render_in
 from matching.queries import QueryFileError, queries_from_file
 
 
@@ -24,7 +24,11 @@ def result_json(result: RankedResult) -> dict:
         "price_max": facts.price_max,
         "deployment_weeks": facts.deployment_weeks,
         "over_budget": result.over_budget,
-        "explanation": {**result.components, "reasons": result.reasons_zh, "reasons_en": result.reasons_en},
+        "explanation": {
+            **result.components,
+            "reasons": render_in(result.reasons, CHINESE),
+            "reasons_en": render_in(result.reasons, ENGLISH),
+        },
     }
 
 
@@ -110,5 +114,5 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"{r.rank:>2}. {r.score:.3f} {f.ref} {f.title} — {f.provider_name} "
                 f"({f.price_min / 10000:g}-{f.price_max / 10000:g}万, {f.deployment_weeks}周){flag}\n"
-                f"    {' / '.join(r.reasons_zh)}"
+                f"    {' / '.join(render_in(r.reasons, CHINESE))}"
             )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from matching.engine.embedders import HashingEmbedder
-from matching.engine.ranker import Labels
+from matching.engine.types import Labels
 
 from .helpers import LABELS
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from matching.engine.ranker import Labels, NeedQuery, SolutionFacts
+from matching.engine.types import Labels, NeedQuery, SolutionFacts
 
 LABELS = Labels(
     industries={

@@ -5,7 +5,7 @@ import math
 import pytest
 
 from matching.engine.metrics import evaluate, gini, mrr, ndcg_at_k, over_budget_share, recall_at_k
-from matching.engine.ranker import RankedResult
+from matching.engine.types import RankedResult
 
 from .helpers import make_facts
 
@@ -35,8 +35,8 @@ def test_over_budget_share_accepts_flags_and_results() -> None:
     assert over_budget_share([True, False, False, False]) == 0.25
     assert over_budget_share([]) == 0.0
     results = [
-        RankedResult(1, make_facts(1), 0.9, {}, [], [], over_budget=True),
-        RankedResult(2, make_facts(2), 0.8, {}, [], [], over_budget=False),
+        RankedResult(1, make_facts(1), 0.9, {}, (), over_budget=True),
+        RankedResult(2, make_facts(2), 0.8, {}, (), over_budget=False),
     ]
     assert over_budget_share(results) == 0.5
 

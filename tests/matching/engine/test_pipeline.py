@@ -9,7 +9,7 @@ from matching.engine.embedders import HashingEmbedder
 from matching.engine.errors import IndexMismatchError
 from matching.engine.index import VectorIndex
 from matching.engine.pipeline import RECIPE, Matcher, document_text
-from matching.engine.ranker import NeedQuery, RankingWeights, SolutionFacts
+from matching.engine.types import NeedQuery, RankingWeights, SolutionFacts
 
 from .helpers import LABELS, make_facts, make_query
 
@@ -56,7 +56,7 @@ def test_fused_structured_search_ranks_kiln_first(hashing: HashingEmbedder, cata
     matcher = build(hashing, catalog)
     results = matcher.search(make_query(), top_k=3)
     assert results[0].solution.id == 1
-    assert results[0].reasons_zh[0] == "报价在预算内"
+    assert results[0].reasons[0].code == "within_budget"
     assert {"semantic", "lexical", "relevance", "budget_fit", "region_fit"} <= set(results[0].components)
     assert set(matcher.last_timings) == {"encode_ms", "retrieve_ms", "rank_ms", "total_ms"}
     assert matcher.last_timings["total_ms"] >= matcher.last_timings["retrieve_ms"] > 0
@@ -89,7 +89,7 @@ def test_over_budget_never_reaches_top_five_even_when_most_relevant(hashing: Has
     assert all(not r.over_budget for r in results)
     assert all(r.solution.id >= 100 for r in results)
     flagged = matcher.search(make_query(), top_k=5, include_over_budget=True)
-    assert flagged[0].over_budget is True and flagged[0].reasons_zh[0] == "超出预算"
+    assert flagged[0].over_budget is True and flagged[0].reasons[0].code == "over_budget"
     unstructured = matcher.search(make_query(), top_k=5, structured=False)
     assert any(r.over_budget for r in unstructured)  # ablation: no hard filter, flagged only
     filtered = matcher.search(make_query(), top_k=5, structured=False, hard_filters=True)

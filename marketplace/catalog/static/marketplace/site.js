@@ -19,7 +19,7 @@
         county.appendChild(new Option(placeholder, ""));
         items.forEach(function (item) {
           var value = String(item.id);
-          county.appendChild(new Option(item.name, value, false, value === chosen));
+          county.appendChild(new Option(item.label || item.name, value, false, value === chosen));
         });
         county.disabled = !city.value;
       }
