@@ -8,7 +8,7 @@ from rest_framework.permissions import IsAdminUser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from marketplace.catalog.apis.common import UNKNOWN_NEED, UNKNOWN_SOLUTION, RefField
+from marketplace.catalog.apis.common import UNKNOWN_NEED, UNKNOWN_SOLUTION, RefField, validated
 from marketplace.catalog.models import Need, Solution
 from matching import services
 from matching.models import MatchLabel
@@ -47,7 +47,6 @@ class MatchLabelListApi(generics.ListAPIView):
 
     @extend_schema(request=InputSerializer, responses={201: MatchLabelOutputSerializer})
     def post(self, request: Request) -> Response:
-        serializer = self.InputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        label = services.match_label_set(actor=request.user, **serializer.validated_data)
+        data = validated(self.InputSerializer, request.data)
+        label = services.match_label_set(actor=request.user, **data)
         return Response(MatchLabelOutputSerializer(label).data, status=status.HTTP_201_CREATED)

@@ -81,5 +81,12 @@ class ContactSerializer(serializers.Serializer):
     contact_email = serializers.CharField()
 
 
+def validated(serializer_class, data, *, partial: bool = False) -> dict:
+    """The request data checked by ``serializer_class``; a 400 with field errors otherwise."""
+    serializer = serializer_class(data=data, partial=partial)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
 def done(serializer_class, instance, *, status_code: int = status.HTTP_200_OK, context=None) -> Response:
     return Response(serializer_class(instance, context=context or {}).data, status=status_code)

@@ -35,68 +35,71 @@ NEEDS = FileSpec(
 )
 
 
+# How a row's cells become model fields: a column name, or a function of the whole row.
+PROVIDER_FIELDS = {
+    "name": "provider_name",
+    "credit_code": "credit_code",
+    "city_id": "provider_city",
+    "county_id": "provider_county",
+    "tier_id": "tier",
+}
+SOLUTION_FIELDS = {
+    "title": "title",
+    "category_id": "category",
+    "all_industries": lambda r: r["industries"] == ALL,
+    "description": "description",
+    "price_min": "price_min",
+    "price_max": "price_max",
+    "deployment_weeks": "deployment_weeks",
+    "delivery_mode_id": "delivery_mode",
+    "all_regions": lambda r: r["regions_served"] == ALL,
+    "cases": "cases",
+}
+ENTERPRISE_FIELDS = {
+    "name": "enterprise_name",
+    "credit_code": "credit_code",
+    "industry_id": "industry",
+    "city_id": "city",
+    "county_id": "county",
+    "specialized_level_id": "specialized_level",
+}
+NEED_FIELDS = {
+    "title": "title",
+    "description": "description",
+    "budget_max": "budget_max",
+    "timeline_weeks": "timeline_weeks",
+}
+
+
+def _fields(record: dict[str, Any], mapping: dict[str, Any]) -> dict[str, Any]:
+    return {field: source(record) if callable(source) else record[source] for field, source in mapping.items()}
+
+
+def _upsert_pair(records: list[dict[str, Any]], spec: FileSpec, parent, parent_fields, child, child_fields, links=None):
+    """Upsert the parents (providers, enterprises) of the rows, then the rows' own objects."""
+    parents = {r[spec.parent_key]: _fields(r, parent_fields) for r in records}
+    parent_outcome, parent_ids = upsert_by_ref(parent, parents)
+    parent_id = f"{parent._meta.model_name}_id"
+    children = {r[spec.key]: {parent_id: parent_ids[r[spec.parent_key]], **_fields(r, child_fields)} for r in records}
+    child_outcome, _ = upsert_by_ref(child, children, links)
+    return parent_outcome, child_outcome
+
+
 def apply_catalog(records: list[dict[str, Any]]) -> dict[str, Outcome]:
-    providers = {
-        r["provider_ref"]: {
-            "name": r["provider_name"],
-            "credit_code": r["credit_code"],
-            "city_id": r["provider_city"],
-            "county_id": r["provider_county"],
-            "tier_id": r["tier"],
-        }
-        for r in records
-    }
-    provider_outcome, provider_ids = upsert_by_ref(models.Provider, providers)
-    solutions = {
-        r["solution_ref"]: {
-            "provider_id": provider_ids[r["provider_ref"]],
-            "title": r["title"],
-            "category_id": r["category"],
-            "all_industries": r["industries"] == ALL,
-            "description": r["description"],
-            "price_min": r["price_min"],
-            "price_max": r["price_max"],
-            "deployment_weeks": r["deployment_weeks"],
-            "delivery_mode_id": r["delivery_mode"],
-            "all_regions": r["regions_served"] == ALL,
-            "cases": r["cases"],
-        }
-        for r in records
-    }
     links = {
         "industries": {r["solution_ref"]: listed(r["industries"]) for r in records},
         "regions_served": {r["solution_ref"]: listed(r["regions_served"]) for r in records},
         "case_industries": {r["solution_ref"]: r["case_industries"] for r in records},
     }
-    solution_outcome, _ = upsert_by_ref(models.Solution, solutions, links)
-    return {"providers": provider_outcome, "solutions": solution_outcome}
+    providers, solutions = _upsert_pair(
+        records, CATALOG, models.Provider, PROVIDER_FIELDS, models.Solution, SOLUTION_FIELDS, links
+    )
+    return {"providers": providers, "solutions": solutions}
 
 
 def apply_needs(records: list[dict[str, Any]]) -> dict[str, Outcome]:
-    enterprises = {
-        r["enterprise_ref"]: {
-            "name": r["enterprise_name"],
-            "credit_code": r["credit_code"],
-            "industry_id": r["industry"],
-            "city_id": r["city"],
-            "county_id": r["county"],
-            "specialized_level_id": r["specialized_level"],
-        }
-        for r in records
-    }
-    enterprise_outcome, enterprise_ids = upsert_by_ref(models.Enterprise, enterprises)
-    needs = {
-        r["need_ref"]: {
-            "enterprise_id": enterprise_ids[r["enterprise_ref"]],
-            "title": r["title"],
-            "description": r["description"],
-            "budget_max": r["budget_max"],
-            "timeline_weeks": r["timeline_weeks"],
-        }
-        for r in records
-    }
-    need_outcome, _ = upsert_by_ref(models.Need, needs)
-    return {"enterprises": enterprise_outcome, "needs": need_outcome}
+    enterprises, needs = _upsert_pair(records, NEEDS, models.Enterprise, ENTERPRISE_FIELDS, models.Need, NEED_FIELDS)
+    return {"enterprises": enterprises, "needs": needs}
 
 
 def _codes(values: list[str], all_flag: bool) -> str:

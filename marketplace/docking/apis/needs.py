@@ -25,6 +25,7 @@ from marketplace.catalog.apis.common import (
     IsEnterpriseUser,
     ListCreateApi,
     done,
+    validated,
 )
 from marketplace.catalog.filters import NeedFilter
 from marketplace.docking.services import workflow
@@ -90,9 +91,8 @@ class NeedListApi(ListCreateApi):
 
     @extend_schema(request=InputSerializer, responses={201: NeedOutputSerializer})
     def post(self, request: Request) -> Response:
-        serializer = self.InputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        need = workflow.need_create(actor=request.user, **serializer.validated_data)
+        data = validated(self.InputSerializer, request.data)
+        need = workflow.need_create(actor=request.user, **data)
         return done(NeedOutputSerializer, _need_for(request, need.ref), status_code=status.HTTP_201_CREATED)
 
 
@@ -119,9 +119,8 @@ class NeedDetailApi(APIView):
     @extend_schema(request=InputSerializer, responses=NeedOutputSerializer)
     def patch(self, request: Request, ref: str) -> Response:
         need = _need_for(request, ref)
-        serializer = self.InputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        workflow.need_update(actor=request.user, need=need, **serializer.validated_data)
+        data = validated(self.InputSerializer, request.data)
+        workflow.need_update(actor=request.user, need=need, **data)
         return done(NeedOutputSerializer, _need_for(request, ref))
 
 
@@ -139,9 +138,8 @@ class NeedCloseApi(APIView):
     @extend_schema(request=InputSerializer, responses=NeedOutputSerializer)
     def post(self, request: Request, ref: str) -> Response:
         need = _need_for(request, ref)
-        serializer = self.InputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        workflow.need_close(actor=request.user, need=need, **serializer.validated_data)
+        data = validated(self.InputSerializer, request.data)
+        workflow.need_close(actor=request.user, need=need, **data)
         return done(NeedOutputSerializer, _need_for(request, ref))
 
 
@@ -199,13 +197,12 @@ class NeedMatchesApi(APIView):
     )
     def get(self, request: Request, ref: str) -> Response:
         need = _need_for(request, ref)
-        flags = self.Params(data=request.query_params)
-        flags.is_valid(raise_exception=True)
+        flags = validated(self.Params, request.query_params)
         try:
             rows = matching.need_matches(
                 need=need,
-                top_k=flags.validated_data["top"],
-                include_over_budget=flags.validated_data["include_over_budget"],
+                top_k=flags["top"],
+                include_over_budget=flags["include_over_budget"],
             )
         except matching.IndexUnavailable:
             raise exceptions.APIException(INDEX_NOT_READY) from None

@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from marketplace.catalog import models, selectors
 from marketplace.catalog.apis import catalog
 from marketplace.catalog.apis.catalog import ProviderOutputSerializer, SolutionOutputSerializer
-from marketplace.catalog.apis.common import IsProviderUser, ListCreateApi
+from marketplace.catalog.apis.common import IsProviderUser, ListCreateApi, validated
 from marketplace.docking.services import accounts, solutions
 
 
@@ -50,9 +50,8 @@ class SolutionListApi(ListCreateApi, catalog.SolutionListApi):
 
     @extend_schema(request=SolutionInputSerializer, responses={201: SolutionOutputSerializer})
     def post(self, request: Request) -> Response:
-        serializer = SolutionInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        solution = solutions.solution_create(actor=request.user, provider=request.user.provider, **serializer.validated_data)
+        data = validated(SolutionInputSerializer, request.data)
+        solution = solutions.solution_create(actor=request.user, provider=request.user.provider, **data)
         return Response(SolutionOutputSerializer(_any_solution(solution.ref)).data, status=status.HTTP_201_CREATED)
 
 
@@ -65,9 +64,8 @@ class SolutionDetailApi(catalog.SolutionDetailApi):
     @extend_schema(request=SolutionInputSerializer(partial=True), responses=SolutionOutputSerializer)
     def patch(self, request: Request, ref: str) -> Response:
         solution = _any_solution(ref)
-        serializer = SolutionInputSerializer(data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
-        solutions.solution_update(actor=request.user, solution=solution, **serializer.validated_data)
+        data = validated(SolutionInputSerializer, request.data, partial=True)
+        solutions.solution_update(actor=request.user, solution=solution, **data)
         return Response(SolutionOutputSerializer(_any_solution(ref)).data)
 
 
@@ -89,7 +87,6 @@ class ProviderDetailApi(catalog.ProviderDetailApi):
     @extend_schema(request=InputSerializer, responses=ProviderOutputSerializer)
     def patch(self, request: Request, ref: str) -> Response:
         provider = get_object_or_404(selectors.provider_list(), ref=ref)
-        serializer = self.InputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        accounts.provider_update(actor=request.user, provider=provider, **serializer.validated_data)
+        data = validated(self.InputSerializer, request.data)
+        accounts.provider_update(actor=request.user, provider=provider, **data)
         return Response(ProviderOutputSerializer(get_object_or_404(selectors.provider_list(), ref=ref)).data)

@@ -25,6 +25,7 @@ from marketplace.catalog.apis.common import (
     ListCreateApi,
     RefField,
     done,
+    validated,
 )
 from marketplace.docking.filters import LeadFilter, ProposalFilter
 from marketplace.docking.services import workflow
@@ -135,9 +136,8 @@ class ProposalListApi(ListCreateApi):
 
     @extend_schema(request=InputSerializer, responses={201: ProposalOutputSerializer})
     def post(self, request: Request) -> Response:
-        serializer = self.InputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        proposal = workflow.proposal_submit(actor=request.user, **serializer.validated_data)
+        data = validated(self.InputSerializer, request.data)
+        proposal = workflow.proposal_submit(actor=request.user, **data)
         return done(ProposalOutputSerializer, proposal, status_code=status.HTTP_201_CREATED, context={"request": request})
 
 
