@@ -3,7 +3,9 @@ reference codes."""
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics, permissions, serializers, status
+from rest_framework.request import Request
 from rest_framework.response import Response
 
 ENTERPRISES_ONLY = _("此操作仅限企业账号")
@@ -53,14 +55,36 @@ class RefField(serializers.SlugRelatedField):
 
 class ListCreateApi(generics.ListAPIView):
     """GET lists for ``permission_classes``; POST creates, for ``create_permission_classes`` only
-    (a need is posted by an enterprise, a proposal by a provider, though more roles may read)."""
+    (a need is posted by an enterprise, a proposal by a provider, though more roles may read).
+
+    POST validates ``InputSerializer``, calls ``create`` (which calls the service) and answers 201
+    with the created object in ``serializer_class``; each subclass's POST is documented with its
+    own input and output."""
 
     create_permission_classes: list = []
+    InputSerializer: type[serializers.Serializer]
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        if "create" in vars(cls):
+
+            def post(self, request: Request) -> Response:
+                return self.create_from(request)
+
+            cls.post = extend_schema(request=cls.InputSerializer, responses={201: cls.serializer_class})(post)
 
     def get_permissions(self):
         if self.request.method == "POST":
             return [permission() for permission in self.create_permission_classes]
         return super().get_permissions()
+
+    def create(self, request: Request, data: dict):
+        """Write through the service; return the object to answer with."""
+        raise NotImplementedError
+
+    def create_from(self, request: Request) -> Response:
+        created = self.create(request, validated(self.InputSerializer, request.data))
+        return done(self.serializer_class, created, status_code=status.HTTP_201_CREATED, context={"request": request})
 
 
 class CodeSerializer(serializers.Serializer):

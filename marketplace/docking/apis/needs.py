@@ -6,10 +6,9 @@ import dataclasses
 
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
-from rest_framework import exceptions, serializers, status
+from rest_framework import exceptions, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -83,17 +82,13 @@ class NeedListApi(ListCreateApi):
     permission_classes = [IsEnterpriseOrStaff]
     create_permission_classes = [IsEnterpriseUser]
     serializer_class = NeedOutputSerializer
-    filter_backends = [DjangoFilterBackend]
     filterset_class = NeedFilter
 
     def get_queryset(self):
         return selectors.need_list(user=self.request.user)
 
-    @extend_schema(request=InputSerializer, responses={201: NeedOutputSerializer})
-    def post(self, request: Request) -> Response:
-        data = validated(self.InputSerializer, request.data)
-        need = workflow.need_create(actor=request.user, **data)
-        return done(NeedOutputSerializer, _need_for(request, need.ref), status_code=status.HTTP_201_CREATED)
+    def create(self, request: Request, data: dict) -> models.Need:
+        return _need_for(request, workflow.need_create(actor=request.user, **data).ref)
 
 
 class NeedDetailApi(APIView):

@@ -3,7 +3,7 @@ these views add POST and PATCH to the catalog's read-only ones, and write throug
 (matching follows after the commit)."""
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, status
+from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticatedOrReadOnly
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -47,12 +47,11 @@ class SolutionListApi(ListCreateApi, catalog.SolutionListApi):
     it is searchable as soon as the request commits."""
 
     create_permission_classes = [IsProviderUser]
+    InputSerializer = SolutionInputSerializer
 
-    @extend_schema(request=SolutionInputSerializer, responses={201: SolutionOutputSerializer})
-    def post(self, request: Request) -> Response:
-        data = validated(SolutionInputSerializer, request.data)
+    def create(self, request: Request, data: dict) -> models.Solution:
         solution = solutions.solution_create(actor=request.user, provider=request.user.provider, **data)
-        return Response(SolutionOutputSerializer(_any_solution(solution.ref)).data, status=status.HTTP_201_CREATED)
+        return _any_solution(solution.ref)
 
 
 class SolutionDetailApi(catalog.SolutionDetailApi):

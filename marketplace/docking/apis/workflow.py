@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.shortcuts import get_object_or_404
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import generics, serializers, status
+from rest_framework import generics, serializers
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -25,7 +25,6 @@ from marketplace.catalog.apis.common import (
     ListCreateApi,
     RefField,
     done,
-    validated,
 )
 from marketplace.docking.filters import LeadFilter, ProposalFilter
 from marketplace.docking.services import workflow
@@ -128,17 +127,13 @@ class ProposalListApi(ListCreateApi):
     permission_classes = [IsAuthenticated]
     create_permission_classes = [IsProviderUser]
     serializer_class = ProposalOutputSerializer
-    filter_backends = [DjangoFilterBackend]
     filterset_class = ProposalFilter
 
     def get_queryset(self):
         return selectors.proposal_list(user=self.request.user)
 
-    @extend_schema(request=InputSerializer, responses={201: ProposalOutputSerializer})
-    def post(self, request: Request) -> Response:
-        data = validated(self.InputSerializer, request.data)
-        proposal = workflow.proposal_submit(actor=request.user, **data)
-        return done(ProposalOutputSerializer, proposal, status_code=status.HTTP_201_CREATED, context={"request": request})
+    def create(self, request: Request, data: dict) -> Proposal:
+        return workflow.proposal_submit(actor=request.user, **data)
 
 
 def _proposal_for(request: Request, pk: int) -> Proposal:
