@@ -24,7 +24,7 @@ from rest_framework.exceptions import NotFound
 from marketplace.limits import control_character
 
 # Messages the user sees (tests assert them).
-CONTROL_CHARACTER = _("输入中含有不允许的控制字符（如 NUL），请删除后重试")
+CONTROL_CHARACTER = _("输入中含有不允许的控制字符（如空字符），请删除后重试")
 JSON_TOO_DEEP = _("JSON 嵌套层数过多（最多 %(depth)s 层）")
 
 JSON_DEPTH_MAX = 32

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods
 
 from marketplace import forms, selectors, services
 from marketplace.selectors import FilterError
+from marketplace.throttles import search_throttled
 
 PAGE_SIZE = 20
 
@@ -36,6 +37,7 @@ def home(request: HttpRequest) -> HttpResponse:
     })  # fmt: skip
 
 
+@search_throttled
 def solution_list(request: HttpRequest) -> HttpResponse:
     form = forms.SolutionSearchForm(request.GET)
     filters = form.filters()
@@ -72,6 +74,7 @@ def solution_detail(request: HttpRequest, ref: str) -> HttpResponse:
     })  # fmt: skip
 
 
+@search_throttled
 def provider_list(request: HttpRequest) -> HttpResponse:
     query = (request.GET.get("q") or "").strip()
     field_errors: list[tuple[str, str]] = []
