@@ -1,11 +1,9 @@
 from django.urls import path
-from rest_framework.authtoken.views import obtain_auth_token
-
-from marketplace.apis import catalog, docking, needs, notifications
+from marketplace.apis import auth, catalog, docking, needs, notifications
 from matching import apis as matching_apis
 
 urlpatterns = [
-    path("auth/token/", obtain_auth_token, name="auth-token"),
+    path("auth/token/", auth.TokenApi.as_view(), name="auth-token"),
     path("solutions/", catalog.SolutionListApi.as_view(), name="solution-list"),
     path("solutions/<str:ref>/", catalog.SolutionDetailApi.as_view(), name="solution-detail"),
     path("providers/", catalog.ProviderListApi.as_view(), name="provider-list"),

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from marketplace import forms, selectors, services
+from marketplace.lockout import locked_message
 from marketplace.selectors import FilterError
 from marketplace.throttles import search_throttled
 
@@ -103,6 +104,13 @@ def provider_detail(request: HttpRequest, ref: str) -> HttpResponse:
 class LoginView(auth_views.LoginView):
     template_name = "marketplace/accounts/login.html"
     redirect_authenticated_user = True
+
+    def form_invalid(self, form):
+        if getattr(self.request, "axes_locked_out", False):
+            form.errors.clear()
+            form.add_error(None, locked_message())
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        return super().form_invalid(form)
 
     def get_default_redirect_url(self) -> str:
         user = self.request.user

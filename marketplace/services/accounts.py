@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import uuid
 
-from django.core.exceptions import PermissionDenied
+from django.contrib.auth import password_validation
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -21,6 +22,10 @@ def _ref(prefix: str) -> str:
 
 def _user_create(*, username: str, password: str, email: str, **organisation) -> models.User:
     user = models.User(username=username, email=email, **organisation)
+    try:
+        password_validation.validate_password(password, user)  # AUTH_PASSWORD_VALIDATORS
+    except ValidationError as error:
+        raise ValidationError({"password": error.messages}) from None
     user.set_password(password)
     user.full_clean(exclude=["password"])
     user.save()
