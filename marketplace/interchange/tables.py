@@ -6,14 +6,35 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import openpyxl
 import tablib
+from tablib.formats._xlsx import XLSXFormat
 
 FORMATS = ("csv", "xlsx", "json")
+
+# A spreadsheet runs a CSV cell beginning with one of these as a formula (OWASP "CSV injection"):
+# the CSV export writes such a text with a leading apostrophe and the CSV import strips exactly
+# that apostrophe. A text that already begins with apostrophes before one of these gets one more,
+# so export -> import -> export is exact for every text. XLSX cells are typed: every text is
+# written as a text cell, never a formula, and read back as is. JSON is written as is.
+_FORMULA = re.compile(r"'*[=+\-@\t\r]")
+
+
+def neutralise(value: Any) -> Any:
+    """A text cell as a spreadsheet must show it: a formula-looking text gets a leading ``'``."""
+    return "'" + value if isinstance(value, str) and _FORMULA.match(value) else value
+
+
+def restore(value: Any) -> Any:
+    """The text ``neutralise`` was given: the one apostrophe it added is dropped."""
+    if isinstance(value, str) and value.startswith("'") and _FORMULA.match(value, 1):
+        return value[1:]
+    return value
 
 
 class FileError(Exception):
@@ -90,7 +111,7 @@ def _read_csv(data: bytes) -> Table:
         if len(record) != len(headers):
             errors.append(f"row {number}: has {len(record)} cells but the header has {len(headers)}")
             continue
-        table.rows.append((number, dict(zip(headers, record, strict=True))))
+        table.rows.append((number, dict(zip(headers, map(restore, record), strict=True))))
     if errors:
         raise FileError(errors)
     return table
@@ -143,13 +164,30 @@ def write_table(headers: list[str], rows: list[dict[str, Any]], fmt: str) -> byt
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(headers)
         for row in rows:
-            writer.writerow(["" if row[h] is None else row[h] for h in headers])
+            writer.writerow(["" if row[h] is None else neutralise(row[h]) for h in headers])
         return buffer.getvalue().encode("utf-8")
     if fmt == "json":
         return (json.dumps(rows, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
     if fmt == "xlsx":
-        dataset = tablib.Dataset(headers=headers)
-        for row in rows:
-            dataset.append(["" if row[h] is None else row[h] for h in headers])
-        return dataset.export("xlsx")
+        return _write_xlsx(headers, rows)
     raise FileError([f"file: unsupported file type '.{fmt}'; use .csv, .xlsx or .json"])
+
+
+def _write_xlsx(headers: list[str], rows: list[dict[str, Any]]) -> bytes:
+    """tablib's sheet (bold header, frozen first row, fitted columns), with every text cell typed
+    as text: openpyxl would store a text beginning with ``=`` as a live formula."""
+    dataset = tablib.Dataset(headers=headers)
+    for row in rows:
+        dataset.append(["" if row[h] is None else row[h] for h in headers])
+    workbook = openpyxl.Workbook()
+    sheet = workbook.worksheets[0]
+    sheet.title = "Tablib Dataset"
+    XLSXFormat.dset_sheet(dataset, sheet, freeze_panes=True)
+    XLSXFormat._adapt_column_width(sheet, "adaptive")
+    for line in sheet.iter_rows():
+        for cell in line:
+            if cell.data_type == "f":
+                cell.data_type = "s"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
