@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from marketplace import models, services
 from marketplace.interchange.importer import ImportFailed
 from marketplace.interchange.tables import FORMATS, FileError, format_of
+from marketplace.limits import first_problems
 
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -111,7 +112,7 @@ class InterchangeAdmin(admin.ModelAdmin):
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "form": form,
-            "errors": errors,
+            "errors": first_problems(errors),
             "title": _("导入文件"),
         }
         return TemplateResponse(request, "admin/marketplace/interchange_import.html", context)

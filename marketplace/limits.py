@@ -43,3 +43,10 @@ def search_words(text: str) -> list[str]:
             if len(words) == QUERY_WORDS_MAX:
                 break
     return words
+
+
+def first_problems(errors: list[str]) -> list[str]:
+    """What a report shows: the first ``IMPORT_ERRORS_SHOWN`` problems and how many more there are."""
+    if len(errors) <= IMPORT_ERRORS_SHOWN:
+        return errors
+    return errors[:IMPORT_ERRORS_SHOWN] + [f"... and {len(errors) - IMPORT_ERRORS_SHOWN:,} more problems"]

@@ -15,7 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from marketplace import models, selectors
+from marketplace import limits, models, selectors
 from marketplace.apis.catalog import SolutionOutputSerializer
 from marketplace.apis.common import (
     CitySerializer,
@@ -68,7 +68,7 @@ class NeedListApi(ListCreateApi):
     class InputSerializer(serializers.Serializer):
         title = serializers.CharField(max_length=200)
         description = serializers.CharField(max_length=models.DESCRIPTION_MAX_CHARS)
-        budget_max = serializers.IntegerField(min_value=1, max_value=2_000_000_000, help_text="RMB")
+        budget_max = serializers.IntegerField(min_value=1, max_value=limits.MONEY_MAX, help_text="RMB")
         timeline_weeks = serializers.IntegerField(
             min_value=1, max_value=models.DEPLOYMENT_WEEKS_MAX, required=False, allow_null=True
         )
@@ -99,7 +99,7 @@ class NeedDetailApi(APIView):
     class InputSerializer(serializers.Serializer):
         title = serializers.CharField(max_length=200, required=False)
         description = serializers.CharField(max_length=models.DESCRIPTION_MAX_CHARS, required=False)
-        budget_max = serializers.IntegerField(min_value=1, max_value=2_000_000_000, required=False)
+        budget_max = serializers.IntegerField(min_value=1, max_value=limits.MONEY_MAX, required=False)
         timeline_weeks = serializers.IntegerField(
             min_value=1, max_value=models.DEPLOYMENT_WEEKS_MAX, required=False, allow_null=True
         )
