@@ -35,6 +35,16 @@ COMPARE_UNKNOWN = _("找不到这些解决方案：%(refs)s")
 INDEX_NOT_READY = _("匹配索引尚未就绪，请稍后再试")
 
 
+class IndexNotReady(exceptions.APIException):
+    """The matcher cannot answer now (index not built, being rebuilt, or unreadable): 503 with
+    a Retry-After, as a client should retry rather than report a server fault."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = INDEX_NOT_READY
+    default_code = "index_not_ready"
+    wait = 60  # seconds, sent as Retry-After
+
+
 class EnterpriseSummarySerializer(serializers.Serializer):
     ref = serializers.CharField()
     name = serializers.CharField()
@@ -183,7 +193,7 @@ class NeedMatchesApi(APIView):
                 include_over_budget=flags.validated_data["include_over_budget"],
             )
         except matching.IndexUnavailable:
-            raise exceptions.APIException(INDEX_NOT_READY) from None
+            raise IndexNotReady() from None
         return Response(MatchOutputSerializer(rows, many=True).data)
 
     class Params(serializers.Serializer):
