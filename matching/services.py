@@ -200,6 +200,8 @@ def get_matcher() -> Matcher:
             matcher = Matcher.load(index_dir(), embedder(), facts, labels=names, weights=weights())
         except (IndexMissingError, IndexCorruptError, IndexMismatchError) as error:
             return _rebuild_or_fail(str(error))
+        except OSError as error:  # an unreadable index directory: rebuilding there would fail too
+            raise IndexUnavailable(INDEX_UNAVAILABLE.format(reason=f"the index cannot be read ({error})")) from error
         _Loaded.remember(state.version, matcher)
         return _with_current_weights(matcher)
 
@@ -208,7 +210,10 @@ def _rebuild_or_fail(reason: str) -> Matcher:
     if not config()["AUTO_REBUILD"]:
         raise IndexUnavailable(INDEX_UNAVAILABLE.format(reason=reason))
     logger.warning("Rebuilding the matching index: %s", reason)
-    index_build()
+    try:
+        index_build()
+    except OSError as error:
+        raise IndexUnavailable(INDEX_UNAVAILABLE.format(reason=f"{reason}; it cannot be written ({error})")) from error
     assert _Loaded.matcher is not None
     return _with_current_weights(_Loaded.matcher)
 

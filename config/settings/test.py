@@ -7,7 +7,10 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MATCHING = {**MATCHING, "JOBS": "sync", "EMBEDDING_BACKEND": "hashing", "INDEX_DIR": None, "CACHE_DIR": None}  # noqa: F405
 
 # Throttling has its own test; the others must not trip over it.
-REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "100000/minute", "user": "100000/minute"}}  # noqa: F405
+REST_FRAMEWORK = {  # noqa: F405
+    **REST_FRAMEWORK,  # noqa: F405
+    "DEFAULT_THROTTLE_RATES": {scope: "100000/minute" for scope in ("anon", "user", "search", "login")},
+}
 
 # A template variable that does not resolve prints this marker; the page tests assert it never appears.
 TEMPLATE_INVALID_MARKER = "TEMPLATE-VARIABLE-MISSING"

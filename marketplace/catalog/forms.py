@@ -161,7 +161,7 @@ class SignupForm(forms.Form):
     contact_email = forms.EmailField(label=_("联系邮箱(选填)"), required=False)
 
     # Field names of the models whose errors belong to a field here.
-    MODEL_FIELDS = {"name": "company_name", "username": "username", "email": "contact_email"}
+    MODEL_FIELDS = {"name": "company_name", "username": "username", "email": "contact_email", "password": "password1"}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

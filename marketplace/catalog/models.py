@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from marketplace.catalog import limits
 from marketplace.catalog.credit_codes import validate_credit_code
 
 DESCRIPTION_MAX_CHARS = 4000
@@ -170,8 +171,8 @@ class Solution(TimeStamped):
     all_industries = models.BooleanField(_("适用全部行业"), default=False)
     industries = models.ManyToManyField(Industry, verbose_name=_("适用行业"), blank=True, related_name="solutions")
     description = models.TextField(_("方案介绍"), validators=[MaxLengthValidator(DESCRIPTION_MAX_CHARS)])
-    price_min = models.PositiveIntegerField(_("最低报价(元)"))
-    price_max = models.PositiveIntegerField(_("最高报价(元)"))
+    price_min = models.PositiveIntegerField(_("最低报价(元)"), validators=[MaxValueValidator(limits.MONEY_MAX)])
+    price_max = models.PositiveIntegerField(_("最高报价(元)"), validators=[MaxValueValidator(limits.MONEY_MAX)])
     deployment_weeks = models.PositiveSmallIntegerField(
         _("上线周期(周)"), validators=[MaxValueValidator(DEPLOYMENT_WEEKS_MAX)]
     )
@@ -180,7 +181,7 @@ class Solution(TimeStamped):
     )
     all_regions = models.BooleanField(_("服务全省"), default=False)
     regions_served = models.ManyToManyField(City, verbose_name=_("服务城市"), blank=True, related_name="+")
-    cases = models.PositiveIntegerField(_("落地案例数"), default=0)
+    cases = models.PositiveIntegerField(_("落地案例数"), default=0, validators=[MaxValueValidator(limits.CASES_MAX)])
     case_industries = models.ManyToManyField(
         Industry, verbose_name=_("案例行业"), blank=True, related_name="case_solutions"
     )
@@ -249,7 +250,9 @@ class Need(TimeStamped):
     )
     title = models.CharField(_("需求标题"), max_length=200)
     description = models.TextField(_("痛点描述"), validators=[MaxLengthValidator(DESCRIPTION_MAX_CHARS)])
-    budget_max = models.PositiveIntegerField(_("预算上限(元)"), validators=[MinValueValidator(1)])
+    budget_max = models.PositiveIntegerField(
+        _("预算上限(元)"), validators=[MinValueValidator(1), MaxValueValidator(limits.MONEY_MAX)]
+    )
     timeline_weeks = models.PositiveSmallIntegerField(
         _("期望上线(周)"), null=True, blank=True, validators=[MinValueValidator(1)]
     )

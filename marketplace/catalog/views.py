@@ -11,6 +11,8 @@ from django.utils.translation import gettext as _
 from marketplace.catalog import forms
 from marketplace.catalog import selectors
 from marketplace.catalog.selectors import FilterError
+from marketplace.catalog.lockout import locked_message
+from marketplace.catalog.throttles import search_throttled
 
 PAGE_SIZE = 20
 
@@ -33,6 +35,7 @@ def home(request: HttpRequest) -> HttpResponse:
     })  # fmt: skip
 
 
+@search_throttled
 def solution_list(request: HttpRequest) -> HttpResponse:
     form = forms.SolutionSearchForm(request.GET)
     filters = form.filters()
@@ -69,6 +72,7 @@ def solution_detail(request: HttpRequest, ref: str) -> HttpResponse:
     })  # fmt: skip
 
 
+@search_throttled
 def provider_list(request: HttpRequest) -> HttpResponse:
     query = (request.GET.get("q") or "").strip()
     field_errors: list[tuple[str, str]] = []
@@ -97,6 +101,13 @@ def provider_detail(request: HttpRequest, ref: str) -> HttpResponse:
 class LoginView(auth_views.LoginView):
     template_name = "marketplace/accounts/login.html"
     redirect_authenticated_user = True
+
+    def form_invalid(self, form):
+        if getattr(self.request, "axes_locked_out", False):
+            form.errors.clear()
+            form.add_error(None, locked_message())
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        return super().form_invalid(form)
 
     def get_default_redirect_url(self) -> str:
         user = self.request.user

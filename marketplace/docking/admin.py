@@ -20,6 +20,7 @@ from marketplace.docking.services import sync
 from marketplace.catalog.interchange.importer import ImportFailed
 from marketplace.catalog.interchange.tables import FORMATS, FileError, format_of
 from marketplace.docking.models import Lead, Notification, Proposal
+from marketplace.catalog.limits import first_problems
 
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -145,7 +146,7 @@ class InterchangeAdmin(admin.ModelAdmin):
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "form": form,
-            "errors": errors,
+            "errors": first_problems(errors),
             "title": _("导入文件"),
         }
         return TemplateResponse(request, "admin/marketplace/interchange_import.html", context)

@@ -2,6 +2,7 @@
 import django_filters
 
 from marketplace.catalog import models as catalog
+from marketplace.catalog.filters import TextFilter
 from marketplace.docking import models
 
 
@@ -9,7 +10,7 @@ class LeadFilter(django_filters.FilterSet):
     """Filters of a provider's lead inbox (field names are the Lead model's)."""
 
     city = django_filters.ModelChoiceFilter(field_name="need__enterprise__city", queryset=catalog.City.objects.all())
-    county = django_filters.CharFilter(field_name="need__enterprise__county__name")
+    county = TextFilter(field_name="need__enterprise__county__name")
     industry = django_filters.ModelChoiceFilter(
         field_name="need__enterprise__industry", queryset=catalog.Industry.objects.all(), to_field_name="code"
     )
@@ -19,7 +20,7 @@ class LeadFilter(django_filters.FilterSet):
 
 
 class ProposalFilter(django_filters.FilterSet):
-    need = django_filters.CharFilter(field_name="need__ref")
+    need = TextFilter(field_name="need__ref")
     status = django_filters.ChoiceFilter(choices=models.Proposal.Status.choices)
 
     class Meta:

@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from marketplace.catalog import limits
 from marketplace.catalog.models import DEPLOYMENT_WEEKS_MAX, Need, Provider, Solution, TimeStamped, User
 
 
@@ -55,7 +56,9 @@ class Proposal(TimeStamped):
     solution = models.ForeignKey(
         Solution, verbose_name=_("解决方案"), on_delete=models.PROTECT, related_name="proposals"
     )
-    price_quote = models.PositiveIntegerField(_("报价(元)"), validators=[MinValueValidator(1)])
+    price_quote = models.PositiveIntegerField(
+        _("报价(元)"), validators=[MinValueValidator(1), MaxValueValidator(limits.MONEY_MAX)]
+    )
     weeks = models.PositiveSmallIntegerField(
         _("上线周期(周)"), validators=[MinValueValidator(1), MaxValueValidator(DEPLOYMENT_WEEKS_MAX)]
     )

@@ -112,7 +112,7 @@ def test_every_staff_page_renders_for_staff(client, marketplace, allowed, langua
         response = client.get(url)
         body = response.content.decode("utf-8-sig")
 
-        assert response.status_code == 200, url
+        assert response.status_code == (400 if "%00" in url else 200), url  # a NUL is refused at the edge
         assert settings.TEMPLATE_INVALID_MARKER not in body, (url, re.findall(r"TEMPLATE-VARIABLE-MISSING\[[^\]]*\]", body))
         if url.startswith("/staff/clusters.csv"):
             continue

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from marketplace.catalog import models
+from marketplace.catalog import limits, models
 from marketplace.catalog.credit_codes import credit_code_error
 
 ALL = "*"
@@ -211,12 +211,12 @@ CATALOG_COLUMNS = (
     Column("category", True, code("categories")),
     Column("industries", True, code_list("industries", allow_all=True, allow_empty=False)),
     Column("description", True, DESCRIPTION),
-    Column("price_min", True, integer(0)),
-    Column("price_max", True, integer(0)),
+    Column("price_min", True, integer(0, limits.MONEY_MAX)),
+    Column("price_max", True, integer(0, limits.MONEY_MAX)),
     Column("deployment_weeks", True, integer(0, models.DEPLOYMENT_WEEKS_MAX)),
     Column("delivery_mode", True, code("delivery_modes")),
     Column("regions_served", True, city_list),
-    Column("cases", False, optional(integer(0), 0), 0),
+    Column("cases", False, optional(integer(0, limits.CASES_MAX), 0), 0),
     Column("case_industries", False, code_list("industries", allow_all=False, allow_empty=True), ()),
 )
 
@@ -231,6 +231,6 @@ NEEDS_COLUMNS = (
     Column("specialized_level", False, optional(code("specialized_levels"), "none"), "none"),
     Column("title", True, NAME),
     Column("description", True, DESCRIPTION),
-    Column("budget_max", True, integer(1)),
-    Column("timeline_weeks", False, optional(integer(1), None), None),
+    Column("budget_max", True, integer(1, limits.MONEY_MAX)),
+    Column("timeline_weeks", False, optional(integer(1, models.DEPLOYMENT_WEEKS_MAX), None), None),
 )

@@ -14,6 +14,8 @@ def _catalog_row_check(record: dict[str, Any]) -> list[tuple[str, str]]:
         return [("price_max", f"must be at least price_min ({record['price_min']}), got {record['price_max']}")]
     if record["cases"] == 0 and record["case_industries"]:
         return [("case_industries", "must be empty when cases is 0")]
+    if len(record["case_industries"]) > record["cases"]:
+        return [("case_industries", f"lists {len(record['case_industries'])} industries for {record['cases']} cases")]
     return []
 
 

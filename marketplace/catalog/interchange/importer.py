@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from marketplace.catalog.interchange.columns import ALL, CellError, Column, References, text_of
 from marketplace.catalog.interchange.tables import Table
+from marketplace.catalog.limits import control_character
 
 Progress = Callable[[Iterable, int, str], Iterable]
 RowCheck = Callable[[dict[str, Any]], list[tuple[str, str]]]
@@ -112,6 +113,9 @@ def _parse_row(cells: dict[str, Any], spec: FileSpec, refs: References) -> tuple
     errors: list[tuple[str, str]] = []
     for column in spec.columns:
         raw = cells.get(column.name)
+        if isinstance(raw, str) and (character := control_character(raw)):
+            errors.append((column.name, f"contains the control character {character}; remove it"))
+            continue
         if text_of(raw) == "" and raw != []:
             if column.required:
                 errors.append((column.name, "is required"))

@@ -8,12 +8,12 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
-from rest_framework import exceptions, serializers
+from rest_framework import exceptions, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from marketplace.catalog import models
+from marketplace.catalog import limits, models
 from marketplace.catalog import selectors as catalog_selectors
 from marketplace.docking import selectors
 from marketplace.catalog.apis.catalog import SolutionOutputSerializer
@@ -35,6 +35,16 @@ COMPARE_MAX = 3
 COMPARE_COUNT = _("请选择1到3个解决方案进行对比")
 COMPARE_UNKNOWN = _("找不到这些解决方案：%(refs)s")
 INDEX_NOT_READY = _("匹配索引尚未就绪，请稍后再试")
+
+
+class IndexNotReady(exceptions.APIException):
+    """The matcher cannot answer now (index not built, being rebuilt, or unreadable): 503 with
+    a Retry-After, as a client should retry rather than report a server fault."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = INDEX_NOT_READY
+    default_code = "index_not_ready"
+    wait = 60  # seconds, sent as Retry-After
 
 
 class EnterpriseSummarySerializer(serializers.Serializer):
@@ -71,7 +81,7 @@ class NeedListApi(ListCreateApi):
     class InputSerializer(serializers.Serializer):
         title = serializers.CharField(max_length=200)
         description = serializers.CharField(max_length=models.DESCRIPTION_MAX_CHARS)
-        budget_max = serializers.IntegerField(min_value=1, max_value=2_000_000_000, help_text="RMB")
+        budget_max = serializers.IntegerField(min_value=1, max_value=limits.MONEY_MAX, help_text="RMB")
         timeline_weeks = serializers.IntegerField(
             min_value=1, max_value=models.DEPLOYMENT_WEEKS_MAX, required=False, allow_null=True
         )
@@ -97,7 +107,7 @@ class NeedDetailApi(APIView):
     class InputSerializer(serializers.Serializer):
         title = serializers.CharField(max_length=200, required=False)
         description = serializers.CharField(max_length=models.DESCRIPTION_MAX_CHARS, required=False)
-        budget_max = serializers.IntegerField(min_value=1, max_value=2_000_000_000, required=False)
+        budget_max = serializers.IntegerField(min_value=1, max_value=limits.MONEY_MAX, required=False)
         timeline_weeks = serializers.IntegerField(
             min_value=1, max_value=models.DEPLOYMENT_WEEKS_MAX, required=False, allow_null=True
         )
@@ -200,7 +210,7 @@ class NeedMatchesApi(APIView):
                 include_over_budget=flags["include_over_budget"],
             )
         except matching.IndexUnavailable:
-            raise exceptions.APIException(INDEX_NOT_READY) from None
+            raise IndexNotReady() from None
         return Response(MatchOutputSerializer(rows, many=True).data)
 
     class Params(serializers.Serializer):

@@ -8,7 +8,7 @@ from rest_framework.permissions import IsAuthenticatedOrReadOnly
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from marketplace.catalog import models, selectors
+from marketplace.catalog import limits, models, selectors
 from marketplace.catalog.apis import catalog
 from marketplace.catalog.apis.catalog import ProviderOutputSerializer, SolutionOutputSerializer
 from marketplace.catalog.apis.common import IsProviderUser, ListCreateApi, validated
@@ -25,15 +25,15 @@ class SolutionInputSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200)
     category = _codes(models.Category)
     description = serializers.CharField(max_length=models.DESCRIPTION_MAX_CHARS)
-    price_min = serializers.IntegerField(min_value=0, max_value=2_000_000_000, help_text="RMB")
-    price_max = serializers.IntegerField(min_value=0, max_value=2_000_000_000, help_text="RMB")
+    price_min = serializers.IntegerField(min_value=0, max_value=limits.MONEY_MAX, help_text="RMB")
+    price_max = serializers.IntegerField(min_value=0, max_value=limits.MONEY_MAX, help_text="RMB")
     deployment_weeks = serializers.IntegerField(min_value=0, max_value=models.DEPLOYMENT_WEEKS_MAX)
     delivery_mode = _codes(models.DeliveryMode)
     all_industries = serializers.BooleanField(default=False)
     industries = _codes(models.Industry, many=True, required=False)
     all_regions = serializers.BooleanField(default=False)
     regions_served = _codes(models.City, many=True, required=False)
-    cases = serializers.IntegerField(min_value=0, max_value=1_000_000, default=0)
+    cases = serializers.IntegerField(min_value=0, max_value=limits.CASES_MAX, default=0)
     case_industries = _codes(models.Industry, many=True, required=False)
     is_active = serializers.BooleanField(default=True)
 

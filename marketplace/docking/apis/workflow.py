@@ -11,7 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from marketplace.catalog import models
+from marketplace.catalog import limits, models
 from marketplace.docking import selectors
 from marketplace.catalog.apis.catalog import ProviderSummarySerializer
 from marketplace.catalog.apis.common import (
@@ -117,7 +117,7 @@ class ProposalListApi(ListCreateApi):
         solution = RefField(
             models.Solution.objects.all(), not_found=UNKNOWN_SOLUTION, help_text="ref of one of your active solutions"
         )
-        price_quote = serializers.IntegerField(min_value=1, max_value=2_000_000_000, help_text="RMB")
+        price_quote = serializers.IntegerField(min_value=1, max_value=limits.MONEY_MAX, help_text="RMB")
         weeks = serializers.IntegerField(min_value=1, max_value=models.DEPLOYMENT_WEEKS_MAX)
         message = serializers.CharField(max_length=PROPOSAL_MESSAGE_MAX_CHARS, required=False, allow_blank=True)
 

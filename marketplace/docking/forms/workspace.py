@@ -9,7 +9,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from marketplace.catalog import models
+from marketplace.catalog import limits, models
 from marketplace.catalog.forms import CountyChoiceField, check_county_in_city, parse_price
 from marketplace.docking.models import PROPOSAL_MESSAGE_MAX_CHARS
 
@@ -18,7 +18,7 @@ AMOUNT_INVALID = _("请填写金额，例如 15（万元）或 150000（元）")
 AMOUNT_TOO_LARGE = _("金额过大，请检查单位是否选对")
 PRICE_ORDER = _("最高报价不能低于最低报价")
 SCORE_INVALID = _("匹配度请填写 0 到 100 之间的数字")
-MONEY_MAX = 2_000_000_000
+MONEY_MAX = limits.MONEY_MAX
 
 UNIT_YUAN, UNIT_WAN = "yuan", "wan"
 UNIT_CHOICES = [(UNIT_WAN, _("万元")), (UNIT_YUAN, _("元"))]
@@ -221,7 +221,7 @@ class SolutionForm(MoneyMixin, forms.Form):
     regions_served = forms.ModelMultipleChoiceField(
         label=_("服务城市"), queryset=models.City.objects.all(), required=False, widget=forms.CheckboxSelectMultiple
     )
-    cases = forms.IntegerField(label=_("落地案例数"), min_value=0, max_value=1_000_000, initial=0)
+    cases = forms.IntegerField(label=_("落地案例数"), min_value=0, max_value=limits.CASES_MAX, initial=0)
     case_industries = forms.ModelMultipleChoiceField(
         label=_("案例行业"), queryset=models.Industry.objects.order_by("position"), required=False,
         widget=forms.CheckboxSelectMultiple,

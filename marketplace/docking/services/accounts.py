@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import uuid
 
-from django.core.exceptions import PermissionDenied
+from django.contrib.auth import password_validation
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from marketplace.catalog import models
@@ -27,6 +28,10 @@ def _signup(model: type, prefix: str, role: str, *, username: str, password: str
     organisation.full_clean()
     organisation.save()
     user = models.User(username=username, email=contact_email, **{role: organisation})
+    try:
+        password_validation.validate_password(password, user)  # AUTH_PASSWORD_VALIDATORS
+    except ValidationError as error:
+        raise ValidationError({"password": error.messages}) from None
     user.set_password(password)
     user.full_clean(exclude=["password"])
     user.save()

@@ -1,13 +1,12 @@
 """The HTTP API under /api/ (names without a namespace: ``reverse("need-list")``)."""
 from django.urls import path
-from rest_framework.authtoken.views import obtain_auth_token
 
 from marketplace.catalog.apis import catalog
-from marketplace.docking.apis import metrics, needs, notifications, solutions, workflow
+from marketplace.docking.apis import auth, metrics, needs, notifications, solutions, workflow
 from matching import apis as matching_apis
 
 urlpatterns = [
-    path("auth/token/", obtain_auth_token, name="auth-token"),
+    path("auth/token/", auth.TokenApi.as_view(), name="auth-token"),
     path("solutions/", solutions.SolutionListApi.as_view(), name="solution-list"),
     path("solutions/<str:ref>/", solutions.SolutionDetailApi.as_view(), name="solution-detail"),
     path("providers/", catalog.ProviderListApi.as_view(), name="provider-list"),

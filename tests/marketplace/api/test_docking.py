@@ -42,7 +42,7 @@ def test_compare_takes_one_to_three_known_solutions(world):
     assert too_many.status_code == unknown.status_code == 400
     assert too_many.json() == {"solutions": [str(needs_api.COMPARE_COUNT)]}
     assert "S-NOPE" in unknown.json()["solutions"][0]
-    assert client.get(base + "?solutions=S-KILN%00").status_code == 200  # a NUL is dropped, not a 500
+    assert client.get(base + "?solutions=S-KILN%00").status_code == 400  # a NUL is refused at the edge, never a 500
 
 
 def test_field_errors_come_in_the_request_language(world):
@@ -181,7 +181,9 @@ def test_anonymous_requests_are_throttled(world, monkeypatch):
     from rest_framework import throttling
 
     cache.clear()
-    monkeypatch.setattr(throttling.SimpleRateThrottle, "THROTTLE_RATES", {"anon": "3/minute", "user": "5/minute"})
+    monkeypatch.setattr(
+        throttling.SimpleRateThrottle, "THROTTLE_RATES", {"anon": "3/minute", "user": "5/minute", "search": "9/minute"}
+    )
     try:
         statuses = [APIClient().get("/api/solutions/").status_code for _ in range(4)]
     finally:

@@ -10,6 +10,7 @@ from tqdm import tqdm
 
 from marketplace.catalog.interchange.importer import ImportFailed, ImportReport
 from marketplace.catalog.interchange.tables import FileError, format_of
+from marketplace.catalog.limits import first_problems
 
 
 class ImportCommand(BaseCommand):
@@ -41,7 +42,7 @@ class ImportCommand(BaseCommand):
         return tqdm(iterable, total=total, desc=description, unit="row", disable=disable, file=sys.stderr)
 
     def _fail(self, errors: list[str]) -> None:
-        for line in errors:
+        for line in first_problems(errors):
             self.stderr.write(line)
         raise CommandError(f"{len(errors)} error(s); nothing was imported", returncode=1)
 
