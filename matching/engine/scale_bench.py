@@ -245,11 +245,12 @@ def candidates(dim: int, n: int, quantizer_data: np.ndarray) -> list[Candidate]:
         index.hnsw.efSearch = ef
 
     probes = [p for p in (8, 16, 32, 64, 128) if p <= nlist]
+    pq_m = next(m for m in (48, 32, 24, 16, 8, 4, 2, 1) if dim % m == 0)
     found = [
         Candidate("faiss Flat (exact)", lambda data: _flat(data)),
         Candidate(f"faiss IVF{nlist},Flat", ivf("Flat"), set_nprobe, probes),
         Candidate(f"faiss IVF{nlist},SQ8", ivf("SQ8"), set_nprobe, probes),
-        Candidate(f"faiss IVF{nlist},PQ48 + refine", ivf("PQ48x8"), set_nprobe, probes),
+        Candidate(f"faiss IVF{nlist},PQ{pq_m} + refine", ivf(f"PQ{pq_m}x8"), set_nprobe, probes),
         Candidate("faiss HNSW32,Flat", hnsw, set_ef, (32, 64, 128)),
     ]
     try:

@@ -188,3 +188,49 @@ def test_term_weights_scale_each_query_terms_idf() -> None:
     assert [doc for doc, _ in index.search("陶瓷 排产", 3, term_weights=lambda t: 0.0 if t == "陶瓷" else 1.0)] == [2]
     assert index.documents_with("排产") == [2]
     assert index.documents_with("不存在") == []
+
+
+def test_sealed_segment_with_updates_and_removals_equals_a_fresh_build() -> None:
+    texts = {
+        1: "空压机群控节能",
+        2: "窑炉余热回收",
+        3: "空压机能耗监测与余热利用",
+        4: "窑炉燃烧控制与能耗优化",
+        5: "MES排产系统与报工",
+        6: "余热发电与空压机节能",
+    }
+    index = BM25Index(TOKENIZER, seal_every=2)  # seals after every second new document
+    for doc_id, text in texts.items():
+        index.add(doc_id, text)
+    index.update(2, "视觉检测缺陷识别")  # 2 was sealed: its old postings go dead
+    index.remove(3)
+    index.seal()
+    index.remove(5)  # removed after the last seal: df corrected on the next read
+    fresh = BM25Index(TOKENIZER)
+    for doc_id, text in {**texts, 2: "视觉检测缺陷识别"}.items():
+        if doc_id not in (3, 5):
+            fresh.add(doc_id, text)
+    for query in ("空压机余热", "窑炉能耗", "缺陷检测", "排产"):
+        expected = fresh.search(query, 10)
+        if expected:
+            assert_same_results(index.search(query, 10), expected)
+    assert index.search("排产", 10) == []
+    assert sorted(index.documents_with("余热")) == [6]
+    assert index.terms_of(4) == fresh.terms_of(4)
+    assert len(index) == 4 and 3 not in index and 5 not in index
+
+
+def test_bulk_counts_equal_one_by_one_adds() -> None:
+    from collections import Counter
+
+    texts = {7: "窑炉余热回收", 8: "predictive maintenance of compressors", 9: "余热利用与节能"}
+    one_by_one = BM25Index(TOKENIZER)
+    for doc_id, text in texts.items():
+        one_by_one.add(doc_id, text)
+    bulk = BM25Index(TOKENIZER)
+    assert bulk.add_counts((doc_id, Counter(TOKENIZER.tokenize(text))) for doc_id, text in texts.items()) == 3
+    for query in ("余热", "compressor maintenance"):
+        assert_same_results(bulk.search(query, 5), one_by_one.search(query, 5))
+    with pytest.raises(ValueError, match="already indexed"):
+        bulk.add_counts([(7, {"余热": 1})])
+    assert bulk.memory_bytes() > 0
