@@ -236,6 +236,23 @@ class VectorIndex:
         scores, ids = self.search(np.asarray(query_vector).reshape(1, -1), k)
         return scores[0], ids[0]
 
+    def search_among(
+        self, query_vector: np.ndarray, ids: Sequence[int] | np.ndarray, k: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Top-``k`` of the given ``ids`` only (unknown ids skipped): exact scores of their stored
+        vectors. For hard filters that leave few candidates, where an approximate search over
+        the whole catalog would have to over-fetch most of it (``bench_scale``, "pre-filter")."""
+        if k < 1:
+            raise ValueError("k must be >= 1")
+        id_arr = np.ascontiguousarray(np.asarray(ids), dtype=np.int64).reshape(-1)
+        with self._lock.read():
+            known = id_arr[[int(i) in self._ids for i in id_arr]] if id_arr.size else id_arr
+        if known.size == 0:
+            return np.zeros(0, np.float32), np.zeros(0, np.int64)
+        scores = self.score(query_vector, known)
+        top = np.argsort(-scores, kind="stable")[:k]
+        return scores[top].astype(np.float32), known[top]
+
     def get_vectors(self, ids: Sequence[int] | np.ndarray) -> np.ndarray:
         """Stored vectors of ``ids`` (KeyError if any is missing)."""
         id_arr = np.ascontiguousarray(np.asarray(ids), dtype=np.int64).reshape(-1)

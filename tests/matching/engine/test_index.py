@@ -294,3 +294,11 @@ def test_ivf_sq8_saves_beside_its_header_and_loads_memory_mapped(tmp_path: Path)
         VectorIndex.load(path, mmap=True)
     with pytest.raises(IndexCorruptError):
         VectorIndex.load(path)
+
+
+def test_search_among_scores_only_the_given_ids(filled: tuple[VectorIndex, np.ndarray]) -> None:
+    index, vectors = filled
+    scores, ids = index.search_among(vectors[7], [103, 107, 140, 999], 2)
+    assert ids.tolist() == [107, sorted([103, 140], key=lambda i: -float(vectors[i - 100] @ vectors[7]))[0]]
+    assert scores[0] == pytest.approx(1.0, abs=1e-5)
+    assert index.search_among(vectors[7], [999], 3)[1].size == 0
