@@ -56,7 +56,7 @@ RECIPE = f"{RECIPE_NAME}/v{RECIPE_VERSION}"
 CHANNELS = ("dense", "lexical")
 
 VECTOR_FILE = "vectors.idx"
-LEXICAL_FILE = "lexical.json"
+LEXICAL_FILE = "lexical.npz"
 
 
 def document_text(facts: SolutionFacts, description: str, labels: Labels | None = None) -> str:

@@ -234,3 +234,28 @@ def test_bulk_counts_equal_one_by_one_adds() -> None:
     with pytest.raises(ValueError, match="already indexed"):
         bulk.add_counts([(7, {"余热": 1})])
     assert bulk.memory_bytes() > 0
+
+
+def test_binary_file_round_trip_after_removals_and_legacy_json(tmp_path: Path) -> None:
+    import json
+
+    index = BM25Index(TOKENIZER, seal_every=2)
+    for doc_id, text in {1: "窑炉余热回收", 2: "空压机节能", 3: "余热发电", 4: "排产系统"}.items():
+        index.add(doc_id, text)
+    index.remove(3)
+    path = tmp_path / "lexical.npz"
+    index.save(path)
+    loaded = BM25Index.load(path, TOKENIZER)
+    assert len(loaded) == 3 and 3 not in loaded
+    for query in ("余热", "空压机 排产"):
+        assert_same_results(loaded.search(query, 5), index.search(query, 5))
+    loaded.add(5, "余热利用")  # still writable after loading
+    assert [doc for doc, _ in loaded.search("余热", 5)][:2] in ([5, 1], [1, 5])
+    with pytest.raises(IndexMismatchError):
+        BM25Index.load(path, BARE)
+    path.write_bytes(path.read_bytes()[:200])
+    with pytest.raises(IndexCorruptError):
+        BM25Index.load(path, TOKENIZER)
+    legacy = tmp_path / "lexical.json"
+    legacy.write_text(json.dumps({**index.to_dict(), "format": 1, "count": 3}), encoding="utf-8")
+    assert_same_results(BM25Index.load(legacy, TOKENIZER).search("余热", 5), index.search("余热", 5))
