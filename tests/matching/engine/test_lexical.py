@@ -259,3 +259,22 @@ def test_binary_file_round_trip_after_removals_and_legacy_json(tmp_path: Path) -
     legacy = tmp_path / "lexical.json"
     legacy.write_text(json.dumps({**index.to_dict(), "format": 1, "count": 3}), encoding="utf-8")
     assert_same_results(BM25Index.load(legacy, TOKENIZER).search("余热", 5), index.search("余热", 5))
+
+
+def test_two_stage_search_of_large_indexes_returns_exact_scores() -> None:
+    texts = {i: f"窑炉 余热 回收 系统 方案{'空压机' if i % 3 == 0 else ''}{'排产' if i % 7 == 0 else ''}" for i in range(1, 60)}
+    exact = BM25Index(TOKENIZER)
+    pruned = BM25Index(TOKENIZER, seal_every=10, prune_above=0, common_share=0.4)  # 空压机 and 排产 are rare
+    for doc_id, text in texts.items():
+        exact.add(doc_id, text)
+        pruned.add(doc_id, text)
+    for query in ("空压机 排产 余热", "排产系统", "空压机"):
+        assert_same_results(pruned.search(query, 5), exact.search(query, 5))
+    # only common terms: falls back to scoring everything
+    assert_same_results(pruned.search("窑炉 余热", 5), exact.search("窑炉 余热", 5))
+    ids = [3, 7, 21, 999]
+    assert pruned.score("空压机 排产 余热", ids) == pytest.approx(exact.score("空压机 排产 余热", ids))
+    pruned.common_share = 0.2  # now 空压机 (in a third of the documents) is common: stage one ignores it
+    found = pruned.search("空压机 排产 余热", 5)
+    assert {doc for doc, _ in found} <= {7, 14, 21, 28, 35, 42, 49, 56}  # only documents with 排产
+    assert dict(found) == pytest.approx(exact.score("空压机 排产 余热", [doc for doc, _ in found]))
