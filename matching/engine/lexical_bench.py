@@ -127,7 +127,7 @@ def bench_lexical(
     report["index_build_s"] = round(time.perf_counter() - started, 1)
     report["index_build_cpu_s"] = round(time.process_time() - cpu_started, 1)
     report["postings"] = postings
-    del pieces, memo
+    memo.clear()
     gc.collect()
     report["rss_growth_bytes"] = _rss_bytes() - rss_before
     if hasattr(index, "memory_bytes"):
