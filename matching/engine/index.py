@@ -425,7 +425,8 @@ class VectorIndex:
         if self._mapped_from is None:
             return
         nprobe = self._index.nprobe
-        self._index = faiss.read_index(str(self._mapped_from))
+        # Copied through the mapping, which stays valid even if a newer save removed the file.
+        self._index = faiss.deserialize_index(faiss.serialize_index(self._index))
         self._index.nprobe = nprobe
         self._mapped_from = None
 

@@ -287,6 +287,13 @@ def test_ivf_sq8_saves_beside_its_header_and_loads_memory_mapped(tmp_path: Path)
     assert mapped.kind == "ivf_sq8" and mapped.nprobe == index.nprobe and len(mapped) == 3000
     for row in (0, 1234, 2999):
         assert mapped.search_one(vectors[row], 5)[1].tolist() == index.search_one(vectors[row], 5)[1].tolist()
+    (tmp_path / "other").mkdir()
+    index.save(tmp_path / "other" / "vectors.idx")
+    remapped = VectorIndex.load(tmp_path / "other" / "vectors.idx", mmap=True)
+    for payload in (tmp_path / "other").glob("*.faiss"):
+        payload.unlink()  # as a newer save by another process would
+    remapped.add([5000], vectors[:1])  # the write copies the index out of the (still valid) mapping
+    assert not remapped.mapped and 5000 in remapped and len(remapped) == 3001
     mapped.remove([1234])  # the first write reads the mapped file into memory
     assert not mapped.mapped and 1234 not in mapped and 1234 not in mapped.search_one(vectors[1234], 5)[1]
     (tmp_path / "vectors.idx.v2.faiss").write_bytes(b"short")
