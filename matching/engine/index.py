@@ -424,10 +424,15 @@ class VectorIndex:
         """Before a write: replace a memory-mapped (read-only) index by an in-memory copy."""
         if self._mapped_from is None:
             return
-        nprobe = self._index.nprobe
-        # Copied through the mapping, which stays valid even if a newer save removed the file.
-        self._index = faiss.deserialize_index(faiss.serialize_index(self._index))
-        self._index.nprobe = nprobe
+        # Copy every list out of the mapping (valid even if a newer save removed the file).
+        ivf, mapped = self._index, self._index.invlists
+        lists = faiss.ArrayInvertedLists(ivf.nlist, ivf.code_size)
+        for list_no in range(ivf.nlist):
+            size = mapped.list_size(list_no)
+            if size:
+                lists.add_entries(list_no, size, mapped.get_ids(list_no), mapped.get_codes(list_no))
+        ivf.replace_invlists(lists, True)
+        lists.this.disown()  # the index owns and frees it now
         self._mapped_from = None
 
     def _kind_for(self, count: int) -> str:
