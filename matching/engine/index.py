@@ -1,6 +1,6 @@
 """A FAISS vector index keyed by database ids, with atomic versioned files.
 
-Two storage kinds, chosen automatically from the number of vectors:
+Three storage kinds, chosen automatically from the number of vectors:
 
 * ``"flat"``: ``IndexIDMap2(IndexFlatIP)``, exact inner-product search. Used below
   ``approx_threshold`` vectors (default 20,000), where exact search is already fast.
@@ -8,6 +8,13 @@ Two storage kinds, chosen automatically from the number of vectors:
   add, remove, update and reconstruct by id (HNSW cannot remove). ``nlist`` is about
   sqrt(n), and ``nprobe`` is calibrated at build time: the smallest value whose recall@10
   against exact search reaches ``target_recall`` on perturbed sample queries.
+* ``"ivf_sq8"``: ``IndexIVFScalarQuantizer`` (8 bits per dimension, a quarter of the memory of
+  IVF-Flat) from ``large_threshold`` vectors (default 200,000) on, with about 2 sqrt(n) lists
+  and nprobe calibrated the same way. Chosen from ``python manage.py bench_scale`` at a
+  million vectors (README "Scale"). Stored vectors come back decoded (about 1e-3 off).
+  Its FAISS payload is written beside the header file (``<name>.v<version>.faiss``) so that
+  ``load(path, mmap=True)`` can memory-map it: web workers then share one copy of the lists
+  in the page cache. A mapped index is read-only; the first write reads it into memory.
 
 The index switches kind by itself: a flat index that grows past the threshold is rebuilt as
 IVF; an IVF index that shrinks below half the threshold goes back to flat; an IVF index
@@ -47,6 +54,7 @@ from .errors import IndexCorruptError, IndexFileError, IndexMismatchError, Index
 
 __all__ = [
     "DEFAULT_APPROX_THRESHOLD",
+    "DEFAULT_LARGE_THRESHOLD",
     "IndexCorruptError",
     "IndexFileError",
     "IndexMismatchError",
@@ -57,6 +65,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 DEFAULT_APPROX_THRESHOLD = 20_000
+DEFAULT_LARGE_THRESHOLD = 200_000
 MAGIC = b"MATCHIDX"
 FORMAT_VERSION = 1
 _HEADER_LEN = struct.Struct("<I")
@@ -88,6 +97,7 @@ class VectorIndex:
         approx_threshold: int = DEFAULT_APPROX_THRESHOLD,
         target_recall: float = 0.97,
         seed: int = 1234,
+        large_threshold: int = DEFAULT_LARGE_THRESHOLD,
     ) -> None:
         if dim < 1:
             raise ValueError("dim must be >= 1")
@@ -98,6 +108,8 @@ class VectorIndex:
         self.identity = identity
         self.recipe = recipe
         self.approx_threshold = approx_threshold
+        self.large_threshold = max(large_threshold, approx_threshold)
+        self._mapped_from: Path | None = None  # the payload file while memory-mapped
         self.target_recall = target_recall
         self.seed = seed
         self.version = 0
@@ -111,15 +123,22 @@ class VectorIndex:
 
     @property
     def kind(self) -> str:
+        if isinstance(self._index, faiss.IndexIVFScalarQuantizer):
+            return "ivf_sq8"
         return "ivf" if isinstance(self._index, faiss.IndexIVFFlat) else "flat"
 
     @property
+    def mapped(self) -> bool:
+        """True while the index is memory-mapped from its file (read-only until a write)."""
+        return self._mapped_from is not None
+
+    @property
     def nprobe(self) -> int | None:
-        return int(self._index.nprobe) if self.kind == "ivf" else None
+        return int(self._index.nprobe) if self.kind != "flat" else None
 
     @property
     def nlist(self) -> int | None:
-        return int(self._index.nlist) if self.kind == "ivf" else None
+        return int(self._index.nlist) if self.kind != "flat" else None
 
     def __len__(self) -> int:
         return len(self._ids)
@@ -145,6 +164,7 @@ class VectorIndex:
             "nprobe": self.nprobe,
             "trained_count": self._trained_count,
             "approx_threshold": self.approx_threshold,
+            "large_threshold": self.large_threshold,
             "target_recall": self.target_recall,
             "version": self.version,
             "created_at": self.created_at,
@@ -156,12 +176,14 @@ class VectorIndex:
         """Replace the whole content with ``vectors`` (row i belongs to ``ids[i]``)."""
         id_arr, vecs = self._validate(ids, vectors)
         with self._lock.write():
+            self._unmap_locked()
             self._rebuild(id_arr, vecs)
 
     def add(self, ids: Sequence[int] | np.ndarray, vectors: np.ndarray) -> None:
         """Add new ids; raises ``ValueError`` if any is already present (use ``update``)."""
         id_arr, vecs = self._validate(ids, vectors)
         with self._lock.write():
+            self._unmap_locked()
             present = [int(i) for i in id_arr if int(i) in self._ids]
             if present:
                 raise ValueError(f"ids already in the index: {present[:10]}")
@@ -171,6 +193,7 @@ class VectorIndex:
         """Replace the vectors of ``ids`` (ids not yet present are simply added)."""
         id_arr, vecs = self._validate(ids, vectors)
         with self._lock.write():
+            self._unmap_locked()
             self._remove_locked(id_arr)
             self._add_locked(id_arr, vecs)
 
@@ -178,8 +201,9 @@ class VectorIndex:
         """Remove ``ids`` (unknown ids are ignored); returns how many were removed."""
         id_arr = _as_ids(ids)
         with self._lock.write():
+            self._unmap_locked()
             removed = self._remove_locked(id_arr)
-            if self.kind == "ivf" and len(self._ids) < self.approx_threshold // 2:
+            if self.kind != "flat" and len(self._ids) < self.approx_threshold // 2:
                 self._rebuild(*self._export())
             return removed
 
@@ -211,6 +235,23 @@ class VectorIndex:
         """:meth:`search` for a single query vector."""
         scores, ids = self.search(np.asarray(query_vector).reshape(1, -1), k)
         return scores[0], ids[0]
+
+    def search_among(
+        self, query_vector: np.ndarray, ids: Sequence[int] | np.ndarray, k: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Top-``k`` of the given ``ids`` only (unknown ids skipped): exact scores of their stored
+        vectors. For hard filters that leave few candidates, where an approximate search over
+        the whole catalog would have to over-fetch most of it (``bench_scale``, "pre-filter")."""
+        if k < 1:
+            raise ValueError("k must be >= 1")
+        id_arr = np.ascontiguousarray(np.asarray(ids), dtype=np.int64).reshape(-1)
+        with self._lock.read():
+            known = id_arr[[int(i) in self._ids for i in id_arr]] if id_arr.size else id_arr
+        if known.size == 0:
+            return np.zeros(0, np.float32), np.zeros(0, np.int64)
+        scores = self.score(query_vector, known)
+        top = np.argsort(-scores, kind="stable")[:k]
+        return scores[top].astype(np.float32), known[top]
 
     def get_vectors(self, ids: Sequence[int] | np.ndarray) -> np.ndarray:
         """Stored vectors of ``ids`` (KeyError if any is missing)."""
@@ -250,8 +291,15 @@ class VectorIndex:
         header["created_at"] = datetime.now(UTC).isoformat(timespec="seconds")
         header["payload_bytes"] = len(payload)
         header["payload_sha256"] = hashlib.sha256(payload).hexdigest()
+        beside = header["kind"] == "ivf_sq8"  # a separate file that FAISS can memory-map
+        if beside:
+            header["payload_file"] = f"{target.name}.v{header['version']}.faiss"
+            atomic_write(target.with_name(header["payload_file"]), [payload])
         raw_header = json.dumps(header, ensure_ascii=False, sort_keys=True).encode("utf-8")
-        atomic_write(target, [MAGIC, _HEADER_LEN.pack(len(raw_header)), raw_header, payload])
+        atomic_write(target, [MAGIC, _HEADER_LEN.pack(len(raw_header)), raw_header] + ([] if beside else [payload]))
+        for old in target.parent.glob(f"{target.name}.v*.faiss"):  # readers keep their open mappings
+            if old.name != header.get("payload_file"):
+                old.unlink(missing_ok=True)
         self.version = header["version"]
         self.created_at = header["created_at"]
         return self.version
@@ -269,8 +317,13 @@ class VectorIndex:
         *,
         expected_identity: str | None = None,
         expected_recipe: str | None = None,
+        mmap: bool = False,
     ) -> VectorIndex:
         """Load an index written by :meth:`save`.
+
+        ``mmap=True`` memory-maps an ``ivf_sq8`` payload instead of reading it (processes that
+        load the same file share its pages); its size is checked but not its checksum, which
+        would read every page. Other kinds are always read.
 
         Raises :class:`IndexMissingError` if there is no file, :class:`IndexMismatchError`
         if it was built by another embedder identity or text recipe than expected, and
@@ -289,6 +342,22 @@ class VectorIndex:
                     f"expected {expected_recipe!r}; rebuild the index"
                 )
             payload = handle.read()
+        payload_file = header.get("payload_file")
+        mapped: Path | None = None
+        if payload_file is not None:
+            payload_path = Path(path).with_name(str(payload_file))
+            if payload or "/" in str(payload_file) or "\\" in str(payload_file):
+                raise IndexCorruptError(f"{path}: header names a payload file and carries a payload")
+            try:
+                size = payload_path.stat().st_size
+            except FileNotFoundError as exc:
+                raise IndexCorruptError(f"{path}: payload file {payload_path.name} is missing") from exc
+            if mmap:
+                if size != int(header.get("payload_bytes", -1)):
+                    raise IndexCorruptError(f"{path}: payload is {size} bytes, header says {header.get('payload_bytes')}")
+                mapped = payload_path
+            else:
+                payload = payload_path.read_bytes()
         try:
             expected_bytes = int(header["payload_bytes"])
             expected_sha = str(header["payload_sha256"])
@@ -297,15 +366,19 @@ class VectorIndex:
                 identity=str(header["identity"]),
                 recipe=str(header["recipe"]),
                 approx_threshold=int(header["approx_threshold"]),
+                large_threshold=int(header.get("large_threshold") or DEFAULT_LARGE_THRESHOLD),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise IndexCorruptError(f"{path}: incomplete header: {exc!r}") from exc
-        if len(payload) != expected_bytes:
+        if mapped is None and len(payload) != expected_bytes:
             raise IndexCorruptError(f"{path}: payload is {len(payload)} bytes, header says {expected_bytes}")
-        if hashlib.sha256(payload).hexdigest() != expected_sha:
+        if mapped is None and hashlib.sha256(payload).hexdigest() != expected_sha:
             raise IndexCorruptError(f"{path}: payload checksum mismatch")
         try:
-            raw_index: Any = faiss.deserialize_index(np.frombuffer(payload, dtype=np.uint8))
+            if mapped is not None:
+                raw_index: Any = faiss.read_index(str(mapped), faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY)
+            else:
+                raw_index = faiss.deserialize_index(np.frombuffer(payload, dtype=np.uint8))
         except RuntimeError as exc:  # FAISS reports unreadable data as RuntimeError
             raise IndexCorruptError(f"{path}: FAISS cannot read the payload: {exc}") from exc
         if raw_index.d != obj.dim:
@@ -313,8 +386,9 @@ class VectorIndex:
         # deserialize_index returns the owning, already downcast object: keep that very proxy
         # (a second downcast proxy would not own the C++ index and would dangle).
         wrong_kind = IndexCorruptError(f"{path}: header says {header['kind']}, payload is {type(raw_index).__name__}")
-        if header["kind"] == "ivf":
-            if not isinstance(raw_index, faiss.IndexIVFFlat):
+        if header["kind"] in ("ivf", "ivf_sq8"):
+            expected_type = faiss.IndexIVFFlat if header["kind"] == "ivf" else faiss.IndexIVFScalarQuantizer
+            if not isinstance(raw_index, expected_type):
                 raise wrong_kind
             raw_index.nprobe = int(header["nprobe"])
             ids = _ivf_ids(raw_index)
@@ -330,6 +404,7 @@ class VectorIndex:
         obj.version = int(header["version"])
         obj.created_at = header.get("created_at")
         obj.target_recall = float(header.get("target_recall", obj.target_recall))
+        obj._mapped_from = mapped
         return obj
 
     # ------------------------------------------------------------------- internals
@@ -345,6 +420,26 @@ class VectorIndex:
             raise ValueError("vectors contain non-finite values")
         return id_arr, vecs
 
+    def _unmap_locked(self) -> None:
+        """Before a write: replace a memory-mapped (read-only) index by an in-memory copy."""
+        if self._mapped_from is None:
+            return
+        # Copy every list out of the mapping (valid even if a newer save removed the file).
+        ivf, mapped = self._index, self._index.invlists
+        lists = faiss.ArrayInvertedLists(ivf.nlist, ivf.code_size)
+        for list_no in range(ivf.nlist):
+            size = mapped.list_size(list_no)
+            if size:
+                lists.add_entries(list_no, size, mapped.get_ids(list_no), mapped.get_codes(list_no))
+        ivf.replace_invlists(lists, True)
+        lists.this.disown()  # the index owns and frees it now
+        self._mapped_from = None
+
+    def _kind_for(self, count: int) -> str:
+        if count >= self.large_threshold:
+            return "ivf_sq8"
+        return "ivf" if count >= self.approx_threshold else "flat"
+
     def _new_flat(self) -> Any:
         return faiss.IndexIDMap2(faiss.IndexFlatIP(self.dim))
 
@@ -353,8 +448,9 @@ class VectorIndex:
             return
         new_total = len(self._ids) + ids.size
         grows_past_threshold = self.kind == "flat" and new_total >= self.approx_threshold
-        outgrew_training = self.kind == "ivf" and new_total > 2 * self._trained_count
-        if grows_past_threshold or outgrew_training:
+        outgrew_training = self.kind != "flat" and new_total > 2 * self._trained_count
+        outgrew_kind = self.kind == "ivf" and new_total >= self.large_threshold
+        if grows_past_threshold or outgrew_training or outgrew_kind:
             old_ids, old_vecs = self._export()
             self._rebuild(np.concatenate([old_ids, ids]), np.concatenate([old_vecs, vectors]))
             return
@@ -378,8 +474,8 @@ class VectorIndex:
         return ids, np.asarray(self._index.reconstruct_batch(ids), dtype=np.float32)
 
     def _rebuild(self, ids: np.ndarray, vectors: np.ndarray) -> None:
-        if ids.size >= self.approx_threshold:
-            self._index = self._train_ivf(vectors)
+        if self._kind_for(int(ids.size)) != "flat":
+            self._index = self._train_ivf(vectors, self._kind_for(int(ids.size)))
             self._index.add_with_ids(vectors, ids)
             self._trained_count = int(ids.size)
             self._index.nprobe = self._calibrate(self._index, vectors)
@@ -390,19 +486,24 @@ class VectorIndex:
                 self._index.add_with_ids(vectors, ids)
         self._ids = set(ids.tolist())
 
-    def _train_ivf(self, vectors: np.ndarray) -> Any:
+    def _train_ivf(self, vectors: np.ndarray, kind: str = "ivf") -> Any:
         n = len(vectors)
-        nlist = max(_MIN_NLIST, round(math.sqrt(n)))
+        nlist = max(_MIN_NLIST, round(math.sqrt(n) * (2 if kind == "ivf_sq8" else 1)))
         rng = np.random.default_rng(self.seed)
         sample_size = min(n, nlist * 64)
         sample = vectors[rng.choice(n, size=sample_size, replace=False)] if sample_size < n else vectors
         quantizer = faiss.IndexFlatIP(self.dim)
-        ivf = faiss.IndexIVFFlat(quantizer, self.dim, nlist, faiss.METRIC_INNER_PRODUCT)
+        if kind == "ivf_sq8":
+            ivf = faiss.IndexIVFScalarQuantizer(
+                quantizer, self.dim, nlist, faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT
+            )
+        else:
+            ivf = faiss.IndexIVFFlat(quantizer, self.dim, nlist, faiss.METRIC_INNER_PRODUCT)
         ivf.cp.seed = self.seed
         started = time.perf_counter()
         ivf.train(np.ascontiguousarray(sample))
         ivf.set_direct_map_type(faiss.DirectMap.Hashtable)  # type: ignore[attr-defined]
-        logger.info("trained IVF nlist=%d on %d vectors in %.2fs", nlist, sample_size, time.perf_counter() - started)
+        logger.info("trained %s nlist=%d on %d vectors in %.2fs", kind, nlist, sample_size, time.perf_counter() - started)
         return ivf
 
     def _calibrate(self, ivf: Any, vectors: np.ndarray) -> int:
@@ -419,9 +520,8 @@ class VectorIndex:
         noise *= 1.5 / math.sqrt(self.dim)
         queries = vectors[picks] + noise * np.linalg.norm(vectors[picks], axis=1, keepdims=True)
         queries /= np.maximum(np.linalg.norm(queries, axis=1, keepdims=True), 1e-12)
-        exact = faiss.IndexFlatIP(self.dim)
-        exact.add(vectors)
-        _, truth = exact.search(queries, _CALIBRATION_K)
+        # Brute force without copying the vectors into a flat index (1.5 GB at a million).
+        _, truth = faiss.knn(queries, np.ascontiguousarray(vectors), _CALIBRATION_K, metric=faiss.METRIC_INNER_PRODUCT)
 
         def recall(nprobe: int) -> float:
             ivf.nprobe = nprobe

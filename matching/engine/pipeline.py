@@ -47,7 +47,7 @@ RECIPE = f"{RECIPE_NAME}/v{RECIPE_VERSION}"
 CHANNELS = ("dense", "lexical")
 
 VECTOR_FILE = "vectors.idx"
-LEXICAL_FILE = "lexical.json"
+LEXICAL_FILE = "lexical.npz"
 
 
 def document_text(facts: SolutionFacts, description: str, labels: Labels | None = None) -> str:
@@ -346,14 +346,20 @@ class Matcher:
         labels: Labels | None = None,
         weights: RankingWeights | None = None,
         tokenizer: Tokenizer | None = None,
+        mmap: bool = True,
     ) -> Matcher:
         """Load indexes saved by :meth:`save` and attach ``facts`` (from the database).
+
+        ``mmap``: memory-map a large (``ivf_sq8``) vector index, shared by the processes that
+        load it (see :meth:`VectorIndex.load`); smaller kinds are read either way.
 
         Raises the index errors of :meth:`VectorIndex.load` / :meth:`BM25Index.load`, and
         :class:`IndexMismatchError` when the indexed ids differ from ``facts`` (stale index).
         """
         folder = Path(directory)
-        vectors = VectorIndex.load(folder / VECTOR_FILE, expected_identity=embedder.identity, expected_recipe=RECIPE)
+        vectors = VectorIndex.load(
+            folder / VECTOR_FILE, expected_identity=embedder.identity, expected_recipe=RECIPE, mmap=mmap
+        )
         lexical = BM25Index.load(folder / LEXICAL_FILE, tokenizer or Tokenizer())
         matcher = cls(embedder, labels=labels, weights=weights, vector_index=vectors, lexical_index=lexical)
         indexed = set(vectors.ids().tolist())

@@ -110,6 +110,15 @@ class Labels:
     industries: Mapping[str, tuple[str, str]] = field(default_factory=dict)
     categories: Mapping[str, tuple[str, str]] = field(default_factory=dict)
 
+    @classmethod
+    def from_taxonomy(cls, taxonomy: Mapping[str, Any]) -> Labels:
+        """Build from the parsed ``taxonomy.json`` mapping (scripts and benchmarks without a database)."""
+
+        def pairs(key: str) -> dict[str, tuple[str, str]]:
+            return {item["code"]: (item["zh"], item["en"]) for item in taxonomy.get(key, [])}
+
+        return cls(industries=pairs("industries"), categories=pairs("categories"))
+
     def industry(self, code: str) -> tuple[str, str]:
         return self.industries.get(code, (code, code))
 

@@ -20,7 +20,7 @@ def refs(results) -> list[str]:
 def test_build_writes_versioned_files_and_state(built, settings):
     assert (built.version, built.size) == (1, 4)
     assert built.identity.startswith("hashing")
-    assert {p.name for p in (services.index_dir()).iterdir()} >= {"vectors.idx", "lexical.json"}
+    assert {p.name for p in (services.index_dir()).iterdir()} >= {"vectors.idx", "lexical.npz"}
 
 
 def test_kiln_need_ranks_the_affordable_kiln_brain_first(built):

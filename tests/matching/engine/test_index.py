@@ -248,3 +248,64 @@ def test_concurrent_searches_and_writes_stay_consistent() -> None:
         thread.join()
     assert errors == []
     assert len(index) == 350
+
+
+def _clustered(n: int, dim: int, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    centres = unit_rows(40, dim, seed=seed + 1)
+    rows = centres[rng.integers(0, 40, n)] + 0.3 * rng.standard_normal((n, dim)) / np.sqrt(dim)
+    return (rows / np.linalg.norm(rows, axis=1, keepdims=True)).astype(np.float32)
+
+
+def test_large_kind_is_ivf_sq8_with_recall_against_flat() -> None:
+    vectors = _clustered(3000, DIM, seed=5)
+    index = make_index(approx_threshold=1248, large_threshold=2500)
+    index.build(np.arange(3000), vectors)
+    assert index.kind == "ivf_sq8" and index.nlist is not None and index.nprobe is not None
+    exact = make_index()
+    exact.build(np.arange(3000), vectors)
+    assert exact.kind == "flat"
+    queries = _clustered(100, DIM, seed=9)
+    found, truth = index.search(queries, 10)[1], exact.search(queries, 10)[1]
+    recall = np.mean([len(set(f.tolist()) & set(t.tolist())) / 10 for f, t in zip(found, truth, strict=True)])
+    assert recall >= 0.9
+    decoded = index.get_vectors([5, 6])
+    assert np.abs(decoded - vectors[[5, 6]]).max() < 0.05  # 8-bit codes, not the exact floats
+
+
+def test_ivf_sq8_saves_beside_its_header_and_loads_memory_mapped(tmp_path: Path) -> None:
+    vectors = _clustered(3000, DIM, seed=6)
+    index = make_index(approx_threshold=1248, large_threshold=2500)
+    index.build(np.arange(3000), vectors)
+    path = tmp_path / "vectors.idx"
+    index.save(path)
+    index.save(path)  # the second version replaces the first payload file
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["vectors.idx", "vectors.idx.v2.faiss"]
+    mapped = VectorIndex.load(path, mmap=True)
+    read = VectorIndex.load(path)
+    assert mapped.mapped and not read.mapped
+    assert mapped.kind == "ivf_sq8" and mapped.nprobe == index.nprobe and len(mapped) == 3000
+    for row in (0, 1234, 2999):
+        assert mapped.search_one(vectors[row], 5)[1].tolist() == index.search_one(vectors[row], 5)[1].tolist()
+    (tmp_path / "other").mkdir()
+    index.save(tmp_path / "other" / "vectors.idx")
+    remapped = VectorIndex.load(tmp_path / "other" / "vectors.idx", mmap=True)
+    for payload in (tmp_path / "other").glob("*.faiss"):
+        payload.unlink()  # as a newer save by another process would
+    remapped.add([5000], vectors[:1])  # the write copies the index out of the (still valid) mapping
+    assert not remapped.mapped and 5000 in remapped and len(remapped) == 3001
+    mapped.remove([1234])  # the first write reads the mapped file into memory
+    assert not mapped.mapped and 1234 not in mapped and 1234 not in mapped.search_one(vectors[1234], 5)[1]
+    (tmp_path / "vectors.idx.v2.faiss").write_bytes(b"short")
+    with pytest.raises(IndexCorruptError, match="payload is"):
+        VectorIndex.load(path, mmap=True)
+    with pytest.raises(IndexCorruptError):
+        VectorIndex.load(path)
+
+
+def test_search_among_scores_only_the_given_ids(filled: tuple[VectorIndex, np.ndarray]) -> None:
+    index, vectors = filled
+    scores, ids = index.search_among(vectors[7], [103, 107, 140, 999], 2)
+    assert ids.tolist() == [107, sorted([103, 140], key=lambda i: -float(vectors[i - 100] @ vectors[7]))[0]]
+    assert scores[0] == pytest.approx(1.0, abs=1e-5)
+    assert index.search_among(vectors[7], [999], 3)[1].size == 0

@@ -188,3 +188,93 @@ def test_term_weights_scale_each_query_terms_idf() -> None:
     assert [doc for doc, _ in index.search("陶瓷 排产", 3, term_weights=lambda t: 0.0 if t == "陶瓷" else 1.0)] == [2]
     assert index.documents_with("排产") == [2]
     assert index.documents_with("不存在") == []
+
+
+def test_sealed_segment_with_updates_and_removals_equals_a_fresh_build() -> None:
+    texts = {
+        1: "空压机群控节能",
+        2: "窑炉余热回收",
+        3: "空压机能耗监测与余热利用",
+        4: "窑炉燃烧控制与能耗优化",
+        5: "MES排产系统与报工",
+        6: "余热发电与空压机节能",
+    }
+    index = BM25Index(TOKENIZER, seal_every=2)  # seals after every second new document
+    for doc_id, text in texts.items():
+        index.add(doc_id, text)
+    index.update(2, "视觉检测缺陷识别")  # 2 was sealed: its old postings go dead
+    index.remove(3)
+    index.seal()
+    index.remove(5)  # removed after the last seal: df corrected on the next read
+    fresh = BM25Index(TOKENIZER)
+    for doc_id, text in {**texts, 2: "视觉检测缺陷识别"}.items():
+        if doc_id not in (3, 5):
+            fresh.add(doc_id, text)
+    for query in ("空压机余热", "窑炉能耗", "缺陷检测", "排产"):
+        expected = fresh.search(query, 10)
+        if expected:
+            assert_same_results(index.search(query, 10), expected)
+    assert index.search("排产", 10) == []
+    assert sorted(index.documents_with("余热")) == [6]
+    assert index.terms_of(4) == fresh.terms_of(4)
+    assert len(index) == 4 and 3 not in index and 5 not in index
+
+
+def test_bulk_counts_equal_one_by_one_adds() -> None:
+    from collections import Counter
+
+    texts = {7: "窑炉余热回收", 8: "predictive maintenance of compressors", 9: "余热利用与节能"}
+    one_by_one = BM25Index(TOKENIZER)
+    for doc_id, text in texts.items():
+        one_by_one.add(doc_id, text)
+    bulk = BM25Index(TOKENIZER)
+    assert bulk.add_counts((doc_id, Counter(TOKENIZER.tokenize(text))) for doc_id, text in texts.items()) == 3
+    for query in ("余热", "compressor maintenance"):
+        assert_same_results(bulk.search(query, 5), one_by_one.search(query, 5))
+    with pytest.raises(ValueError, match="already indexed"):
+        bulk.add_counts([(7, {"余热": 1})])
+    assert bulk.memory_bytes() > 0
+
+
+def test_binary_file_round_trip_after_removals_and_legacy_json(tmp_path: Path) -> None:
+    import json
+
+    index = BM25Index(TOKENIZER, seal_every=2)
+    for doc_id, text in {1: "窑炉余热回收", 2: "空压机节能", 3: "余热发电", 4: "排产系统"}.items():
+        index.add(doc_id, text)
+    index.remove(3)
+    path = tmp_path / "lexical.npz"
+    index.save(path)
+    loaded = BM25Index.load(path, TOKENIZER)
+    assert len(loaded) == 3 and 3 not in loaded
+    for query in ("余热", "空压机 排产"):
+        assert_same_results(loaded.search(query, 5), index.search(query, 5))
+    loaded.add(5, "余热利用")  # still writable after loading
+    assert [doc for doc, _ in loaded.search("余热", 5)][:2] in ([5, 1], [1, 5])
+    with pytest.raises(IndexMismatchError):
+        BM25Index.load(path, BARE)
+    path.write_bytes(path.read_bytes()[:200])
+    with pytest.raises(IndexCorruptError):
+        BM25Index.load(path, TOKENIZER)
+    legacy = tmp_path / "lexical.json"
+    legacy.write_text(json.dumps({**index.to_dict(), "format": 1, "count": 3}), encoding="utf-8")
+    assert_same_results(BM25Index.load(legacy, TOKENIZER).search("余热", 5), index.search("余热", 5))
+
+
+def test_two_stage_search_of_large_indexes_returns_exact_scores() -> None:
+    texts = {i: f"窑炉 余热 回收 系统 方案{'空压机' if i % 3 == 0 else ''}{'排产' if i % 7 == 0 else ''}" for i in range(1, 60)}
+    exact = BM25Index(TOKENIZER)
+    pruned = BM25Index(TOKENIZER, seal_every=10, prune_above=0, common_share=0.4)  # 空压机 and 排产 are rare
+    for doc_id, text in texts.items():
+        exact.add(doc_id, text)
+        pruned.add(doc_id, text)
+    for query in ("空压机 排产 余热", "排产系统", "空压机"):
+        assert_same_results(pruned.search(query, 5), exact.search(query, 5))
+    # only common terms: falls back to scoring everything
+    assert_same_results(pruned.search("窑炉 余热", 5), exact.search("窑炉 余热", 5))
+    ids = [3, 7, 21, 999]
+    assert pruned.score("空压机 排产 余热", ids) == pytest.approx(exact.score("空压机 排产 余热", ids))
+    pruned.common_share = 0.2  # now 空压机 (in a third of the documents) is common: stage one ignores it
+    found = pruned.search("空压机 排产 余热", 5)
+    assert {doc for doc, _ in found} <= {7, 14, 21, 28, 35, 42, 49, 56}  # only documents with 排产
+    assert dict(found) == pytest.approx(exact.score("空压机 排产 余热", [doc for doc, _ in found]))

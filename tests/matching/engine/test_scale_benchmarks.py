@@ -1,0 +1,81 @@
+"""The benchmark code paths at tiny sizes, so they keep working between full runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from matching.engine.embedders import HashingEmbedder
+from matching.engine.encoding_bench import bench_encoding, catalog_texts
+from matching.engine.lexical_bench import bench_lexical
+from matching.engine import Labels
+from matching.engine.scale_bench import bench_scale, realistic_vectors, synthetic_filters
+
+from .helpers import unit_rows
+
+CATALOG = Path(__file__).resolve().parents[3] / "fixtures" / "catalog.csv"
+
+
+def _seeds(n: int = 60, dim: int = 32) -> np.ndarray:
+    centres = unit_rows(6, dim, seed=1)
+    rng = np.random.default_rng(2)
+    rows = centres[rng.integers(0, 6, n)] + 0.2 * rng.standard_normal((n, dim)) / np.sqrt(dim)
+    return (rows / np.linalg.norm(rows, axis=1, keepdims=True)).astype(np.float32)
+
+
+def test_realistic_vectors_spread_like_the_seeds() -> None:
+    seeds = _seeds()
+    vectors = realistic_vectors(seeds, 3000)
+    assert vectors.shape == (3000, 32)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    similarity = seeds @ seeds.T
+    np.fill_diagonal(similarity, -1)
+    target = np.median(similarity.max(axis=1))
+    nearest_seed = (vectors @ seeds.T).max(axis=1)
+    assert abs(np.median(nearest_seed) - target) < 0.05 or np.median(nearest_seed) > target  # not uniform noise
+    assert np.median(nearest_seed) > 0.5
+
+
+def test_filters_exclude_most_of_the_catalog() -> None:
+    filters = synthetic_filters(20_000, 10)
+    shares = [filters.eligible(q).size / 20_000 for q in range(10)]
+    assert 0 < np.median(shares) < 0.05
+
+
+def test_bench_scale_tiny_run(tmp_path: Path) -> None:
+    report = bench_scale(2_000, _seeds(), queries=30, workers=2, index_path=tmp_path / "sq8.faiss")
+    names = [row["index"] for row in report["indexes"]]
+    assert any("Flat (exact)" in name for name in names) and any("SQ8" in name for name in names)
+    exact = next(row for row in report["indexes"] if "exact" in row["index"])
+    assert exact["recall@10"] == 1.0 and exact["filtered"]["prefilter_exact"]["recall@10"] == 1.0
+    for row in report["indexes"]:
+        assert 0 <= row["recall@10"] <= 1 and row["p50_ms"] >= 0 and row["bytes"] > 0
+    workers = report["mmap_workers"]["processes"]
+    assert len(workers) == 2 and all(w["Pss"] <= w["Rss"] for w in workers)
+
+
+def test_bench_lexical_tiny_run() -> None:
+    report = bench_lexical(2_000, queries=10, generator_seeds=1, tokenize_sample=100)
+    assert report["memo_mismatches"] == 0
+    assert report["postings"] > 2_000 and report["vocabulary"] > 100
+    assert report["query_ms_exact"]["p50"] > 0 and "query_ms_two_stage" not in report
+
+
+def test_bench_encoding_with_the_hashing_embedder() -> None:
+    embedder = HashingEmbedder(dim=64)
+    texts = [text for _, text in catalog_texts(CATALOG, Labels())[:40]]
+    report, vectors = bench_encoding(embedder, embedder.encode_passages, texts, repeats=2, batch_size=16)
+    assert vectors.shape == (40, 64)
+    assert report["max_abs_vector_difference"] < 1e-6
+    assert report["ratio_catalog_over_raw"]["median"] > 0
+    assert report["catalog_path_warm_cache_median_s"] <= max(report["catalog_path"]["seconds"]) + 0.05
+    with pytest.raises(ValueError):
+        bench_encoding(embedder, embedder.encode_passages, [], repeats=1)
+
+
+def test_catalog_texts_are_the_document_texts() -> None:
+    rows = catalog_texts(CATALOG, Labels(categories={"iot_cloud": ("工业互联网平台", "Industrial IoT platform")}))
+    assert len(rows) == 2889 and rows[0][0] == "S00001"
+    assert "类别：工业互联网平台" in rows[0][1] and "适用行业：通用" in rows[0][1]
