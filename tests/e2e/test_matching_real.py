@@ -6,8 +6,10 @@ import json
 import pytest
 
 from marketplace.catalog.models import Solution
+from marketplace.docking.services import solutions
 from matching import services
 from tests.e2e.conftest import fixture_catalog_rows
+from tests.marketplace.factories import UserFactory
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db]
 
@@ -67,10 +69,10 @@ def test_create_edit_and_deactivate_change_results_without_a_rebuild(
 ):
     version = services.get_matcher() and services.IndexState.objects.get().version
     brain = Solution.objects.get(ref="S00010")
+    staff = UserFactory(is_staff=True)
 
-    with django_capture_on_commit_callbacks(execute=True):
-        brain.price_min, brain.price_max = 400_000, 500_000  # now over the 150,000 budget
-        brain.save()
+    with django_capture_on_commit_callbacks(execute=True):  # now over the 150,000 budget
+        solutions.solution_update(actor=staff, solution=brain, price_min=400_000, price_max=500_000)
     assert "S00010" not in _match(run_command)
     # Shown when asked for, flagged, and ranked below what the enterprise can pay for.
     shown = json.loads(run_command("match", *KILN_NEED, "--include-over-budget", "--top", "100").stdout)["results"]
@@ -79,22 +81,20 @@ def test_create_edit_and_deactivate_change_results_without_a_rebuild(
     assert shown[0]["over_budget"] is False
 
     with django_capture_on_commit_callbacks(execute=True):
-        brain.price_min, brain.price_max = 80_000, 180_000
-        brain.save()
+        solutions.solution_update(actor=staff, solution=brain, price_min=80_000, price_max=180_000)
     assert _match(run_command)[0] == "S00010"
 
     with django_capture_on_commit_callbacks(execute=True):
-        brain.is_active = False
-        brain.save()
+        solutions.solution_update(actor=staff, solution=brain, is_active=False)
     assert "S00010" not in _match(run_command, "--include-over-budget")
 
     with django_capture_on_commit_callbacks(execute=True):
-        Solution.objects.create(
-            ref="S-NEW", provider=brain.provider, title="辊道窑看火机器人", category=brain.category,
+        new = solutions.solution_create(
+            actor=staff, provider=brain.provider, title="辊道窑看火机器人", category=brain.category,
             description="陶瓷辊道窑温度自动控制，替代老师傅看火，天然气单耗下降", price_min=60_000, price_max=90_000,
             deployment_weeks=4, delivery_mode=brain.delivery_mode, all_industries=True, all_regions=True,
         )  # fmt: skip
-    assert "S-NEW" in _match(run_command)[:3]
+    assert new.ref in _match(run_command)[:3]
     assert services.IndexState.objects.get().version == version + 4  # four incremental updates, no rebuild
 
 
