@@ -56,8 +56,6 @@ MESSAGES = {
 }
 
 
-
-
 @functools.cache
 def dependencies() -> Dependencies:
     return dependencies_from(step_edges())

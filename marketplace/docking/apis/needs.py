@@ -29,6 +29,7 @@ from marketplace.catalog.apis.common import (
 from marketplace.catalog.filters import NeedFilter
 from marketplace.docking.services import workflow
 from matching import explain, plans
+from matching.engine import plan as planning
 from matching import services as matching
 
 COMPARE_MAX = 3
@@ -241,7 +242,7 @@ class PlanStepSerializer(serializers.Serializer):
 
 class PlanOutputSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(
-        choices=["single", "phased", "start", "empty"],
+        choices=[planning.SINGLE, planning.PHASED, planning.START, planning.EMPTY],
         help_text="single: one affordable solution solves the need; phased: start within the budget, then build on it; "
         "start: no phased plan, the best match alone; empty: no match",
     )
