@@ -1,5 +1,5 @@
 """Needs of enterprise users: post, edit, close, list their own; the ranked matches of a need,
-with explanations; a side-by-side comparison of up to three solutions."""
+with explanations; its phased plan; a side-by-side comparison of up to three solutions."""
 from __future__ import annotations
 
 import dataclasses
@@ -28,7 +28,8 @@ from marketplace.catalog.apis.common import (
 )
 from marketplace.catalog.filters import NeedFilter
 from marketplace.docking.services import workflow
-from matching import explain
+from matching import explain, plans
+from matching.engine import plan as planning
 from matching import services as matching
 
 COMPARE_MAX = 3
@@ -219,6 +220,65 @@ class NeedMatchesApi(APIView):
 
         class Meta:
             ref_name = "NeedMatchesParams"
+
+
+class PlanStepSerializer(serializers.Serializer):
+    number = serializers.IntegerField(help_text="1 = start now, within the budget and timeline")
+    now = serializers.BooleanField()
+    builds_on = serializers.IntegerField(allow_null=True, help_text="the number of the step it builds on")
+    price_min = serializers.IntegerField(help_text="RMB")
+    price_max = serializers.IntegerField(help_text="RMB")
+    weeks = serializers.IntegerField()
+    over_budget = serializers.BooleanField(help_text="its cheapest offer is above the budget (later steps only)")
+    stored_match = serializers.BooleanField(source="stored", help_text="one of the need's stored matches")
+    reasons_zh = serializers.ListField(child=serializers.CharField())
+    reasons_en = serializers.ListField(child=serializers.CharField())
+    reasons = serializers.ListField(child=serializers.CharField(), help_text="why this step, and why here, in the request's language")
+    reason_codes = serializers.SerializerMethodField(help_text="the reasons as codes with parameters")
+    solution = SolutionOutputSerializer(source="record")
+
+    @extend_schema_field(ReasonSerializer(many=True))
+    def get_reason_codes(self, step) -> list[dict]:
+        return explain.as_json(step.reason_codes)
+
+
+class PlanOutputSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(
+        choices=[planning.SINGLE, planning.PHASED, planning.START, planning.EMPTY],
+        help_text="single: one affordable solution solves the need; phased: start within the budget, then build on it; "
+        "start: no phased plan, the best match alone; empty: no match",
+    )
+    headline = serializers.CharField(help_text="in the request's language")
+    budget_max = serializers.IntegerField(allow_null=True)
+    total_price_min = serializers.IntegerField()
+    total_price_max = serializers.IntegerField()
+    total_weeks = serializers.IntegerField(help_text="weeks until the last step is live, steps one after another")
+    steps = PlanStepSerializer(many=True)
+
+
+class NeedPlanApi(APIView):
+    """The need's phased plan: up to three of its matches, step 1 within the budget and timeline
+    now, each later step building on an earlier one, with prices, weeks and the plan's total."""
+
+    permission_classes = [IsEnterpriseOrStaff]
+
+    @extend_schema(responses=PlanOutputSerializer)
+    def get(self, request: Request, ref: str) -> Response:
+        need = _need_for(request, ref)
+        try:
+            plan = plans.need_plan(need=need)
+        except matching.IndexUnavailable:
+            raise exceptions.APIException(INDEX_NOT_READY) from None
+        payload = {
+            "kind": plan.kind,
+            "headline": plans.headline(plan),
+            "budget_max": plan.budget_max,
+            "total_price_min": plan.total_price_min,
+            "total_price_max": plan.total_price_max,
+            "total_weeks": plan.total_weeks,
+            "steps": plans.shown_steps(plan),
+        }
+        return Response(PlanOutputSerializer(payload).data)
 
 
 class CompareOutputSerializer(FitSerializer):

@@ -15,6 +15,7 @@ urlpatterns = [
     path("needs/<str:ref>/", needs.NeedDetailApi.as_view(), name="need-detail"),
     path("needs/<str:ref>/close/", needs.NeedCloseApi.as_view(), name="need-close"),
     path("needs/<str:ref>/matches/", needs.NeedMatchesApi.as_view(), name="need-matches"),
+    path("needs/<str:ref>/plan/", needs.NeedPlanApi.as_view(), name="need-plan"),
     path("needs/<str:ref>/compare/", needs.NeedCompareApi.as_view(), name="need-compare"),
     path("leads/", workflow.LeadListApi.as_view(), name="lead-list"),
     path("leads/<int:pk>/", workflow.LeadDetailApi.as_view(), name="lead-detail"),

@@ -29,6 +29,7 @@ from marketplace.docking import services
 from marketplace.catalog.selectors import FilterError
 from marketplace.docking.services import notifications, workflow
 from marketplace.docking.views.access import role_required
+from matching import plans
 from matching import services as matching
 from matching.models import Match
 from marketplace.docking.models import Lead, Notification, Proposal
@@ -154,9 +155,10 @@ def _matches(need: models.Need, *, include_over_budget: bool) -> tuple[list[dict
 def need_detail(request: HttpRequest, ref: str) -> HttpResponse:
     need = _need_for(request, ref)
     over_budget = request.GET.get("over_budget") in ("1", "on", "true")
-    matches, ready = [], True
+    matches, ready, plan = [], True, None
     if need.status == models.Need.Status.OPEN:
         matches, ready = _matches(need, include_over_budget=over_budget)
+        plan = _plan(need) if ready else None
     proposals = list(selectors.proposal_list(user=request.user, filters={"need": need.ref}))
     for proposal in proposals:
         proposal.contacts_visible = selectors.contacts_visible(user=request.user, proposal=proposal)
@@ -171,7 +173,18 @@ def need_detail(request: HttpRequest, ref: str) -> HttpResponse:
         "accepted": next((p for p in proposals if p.status == Proposal.Status.ACCEPTED), None),
         "pending_count": sum(1 for p in proposals if p.status == Proposal.Status.SUBMITTED),
         "compare_max": COMPARE_MAX,
+        "plan": plan,
+        "plan_steps": plans.shown_steps(plan) if plan else [],
+        "plan_headline": plans.headline(plan) if plan else "",
     })  # fmt: skip
+
+
+def _plan(need: models.Need):
+    """The need's phased plan (None when the matcher cannot answer)."""
+    try:
+        return plans.need_plan(need=need)
+    except matching.IndexUnavailable:
+        return None
 
 
 @enterprise_required
@@ -266,7 +279,12 @@ def lead_list(request: HttpRequest) -> HttpResponse:
         "problems": problems,
         "page_obj": page_obj,
         "rows": [
-            {"lead": lead, "why": why.get((lead.need_id, lead.solution_id)), "answered": answered.get(lead.need_id)}
+            {
+                "lead": lead,
+                "why": why.get((lead.need_id, lead.solution_id)),
+                "answered": answered.get(lead.need_id),
+                "plan_step": _plan_step(lead),
+            }
             for lead in rows
         ],
         "query": query.urlencode(),
@@ -277,6 +295,13 @@ def lead_list(request: HttpRequest) -> HttpResponse:
         },
         "provider": request.user.provider,
     })  # fmt: skip
+
+
+def _plan_step(lead: Lead):
+    """Where the lead's provider stands in the need's phased plan (open needs only)."""
+    if lead.need.status != models.Need.Status.OPEN:
+        return None
+    return plans.provider_step(need=lead.need, provider_ref=lead.provider.ref)
 
 
 @provider_required
@@ -305,6 +330,7 @@ def lead_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "lead": lead,
         "need": lead.need,
         "why": _why(lead),
+        "plan_step": _plan_step(lead),
         "proposals": proposals,
         "live": live,
         "form": form,

@@ -47,6 +47,7 @@ CASES = [
     ("need edit", "patch", "/api/needs/{need_a}/", {"budget_max": 160000}, OWN_ENTERPRISE),
     ("need close", "post", "/api/needs/{need_a}/close/", {"outcome": "not_contracted"}, OWN_ENTERPRISE),
     ("need matches", "get", "/api/needs/{need_a}/matches/", None, OWN_ENTERPRISE),
+    ("need plan", "get", "/api/needs/{need_a}/plan/", None, OWN_ENTERPRISE),
     ("need compare", "get", "/api/needs/{need_a}/compare/?solutions=S-KILN,S-ENERGY", None, OWN_ENTERPRISE),
     ("leads", "get", "/api/leads/", None,
      _expect(anonymous=DENIED, enterprise_a=403, enterprise_b=403, provider_x=200, provider_y=200, staff=200)),
