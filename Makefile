@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: demo test install setup smoke fixtures vectors serve
+.PHONY: demo test test-deps install setup smoke fixtures vectors serve
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,7 +31,18 @@ setup: install
 demo: setup
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
-test: install
+# What the tests need beyond Python, installed or started when missing: Debian's Chromium and CJK
+# fonts for the browser tests (never `playwright install`: it downloads a browser of its own), and
+# Redis on 127.0.0.1:6379 for the Celery and cache tests.
+test-deps:
+	@command -v chromium >/dev/null || { apt-get update -q && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-noto-cjk; }
+	@redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 || { \
+		redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no \
+			--dir /tmp --logfile /tmp/redis-test.log && \
+		for i in $$(seq 30); do redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && break; sleep 1; done; }
+
+test: install test-deps
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
