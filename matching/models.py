@@ -114,3 +114,47 @@ class RankingSettings(models.Model):
 
     def __str__(self) -> str:
         return f"ranking settings ({self.updated_at:%Y-%m-%d %H:%M})" if self.updated_at else "ranking settings"
+
+
+class SolutionVector(models.Model):
+    """A solution as the index holds it: its passage vector, the model (``identity``) and the text
+    (``text_hash``) it was encoded from, and ``state_hash`` over the text and every fact the
+    ranking reads. Written by workers (``services.solutions_sync``, ``index_build``); every process
+    builds its in-memory index from these rows without encoding. A solution whose current state
+    hash differs from the stored one (or that has no row) is pending."""
+
+    solution = models.OneToOneField(Solution, primary_key=True, on_delete=models.CASCADE, related_name="vector")
+    identity = models.CharField(_("嵌入模型"), max_length=255)
+    text_hash = models.CharField(max_length=64)
+    state_hash = models.CharField(max_length=64)
+    vector = models.BinaryField()
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("方案向量")
+        verbose_name_plural = _("方案向量")
+
+    def __str__(self) -> str:
+        return f"solution {self.solution_id} ({self.identity})"
+
+
+class NeedVector(models.Model):
+    """A need's query vector (model ``identity``, ``text_hash`` of the query text) and the stamp of
+    its stored matches: ``matched_version`` is the index version they were computed against and
+    ``matched_hash`` the query (text, budget, industry, place, timeline) they were computed for.
+    An open need whose stamp is behind either is pending."""
+
+    need = models.OneToOneField(Need, primary_key=True, on_delete=models.CASCADE, related_name="vector")
+    identity = models.CharField(_("嵌入模型"), max_length=255)
+    text_hash = models.CharField(max_length=64)
+    vector = models.BinaryField()
+    matched_version = models.PositiveBigIntegerField(default=0)
+    matched_hash = models.CharField(max_length=64, blank=True)
+    matched_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("需求向量")
+        verbose_name_plural = _("需求向量")
+
+    def __str__(self) -> str:
+        return f"need {self.need_id} v{self.matched_version}"

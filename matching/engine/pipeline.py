@@ -134,11 +134,20 @@ class Matcher:
             count += self._upsert_batch(batch)
         return count
 
-    def _upsert_batch(self, batch: Sequence[tuple[SolutionFacts, str]]) -> int:
+    def upsert_encoded(self, items: Sequence[tuple[SolutionFacts, str, np.ndarray]]) -> int:
+        """Index solutions whose passage vectors are already known (stored by the process that
+        encoded them): no model time. Each vector must come from this matcher's embedder."""
+        if not items:
+            return 0
+        vectors = np.vstack([vector for _, _, vector in items]).astype(np.float32, copy=False)
+        return self._upsert_batch([(facts, text) for facts, text, _ in items], vectors)
+
+    def _upsert_batch(self, batch: Sequence[tuple[SolutionFacts, str]], vectors: np.ndarray | None = None) -> int:
         ids = [facts.id for facts, _ in batch]
         if len(set(ids)) != len(ids):
             raise ValueError("duplicate solution ids in one upsert batch")
-        vectors = self.embedder.encode_passages([text for _, text in batch])
+        if vectors is None:
+            vectors = self.embedder.encode_passages([text for _, text in batch])
         for facts, _ in batch:
             self._facts[facts.id] = facts
         self.vectors.update(ids, vectors)
