@@ -80,7 +80,7 @@ def _send(function: Callable[..., object], kwargs: dict) -> None:
 
     name = job_name(function)
     try:
-        current_app.tasks[name].apply_async(kwargs=kwargs)
+        current_app.send_task(name, kwargs=kwargs)  # by name: a web process need not import the tasks
     except Exception as error:  # the broker is down: the data is committed, the sweep finds the work
         logger.warning(JOB_DEFERRED, name, len(kwargs.get("ids", ())), error.__class__.__name__)
 
