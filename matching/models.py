@@ -120,7 +120,7 @@ class SolutionVector(models.Model):
     """A solution as the index holds it: its passage vector, the model (``identity``) and the text
     (``text_hash``) it was encoded from, and ``state_hash`` over the text and every fact the
     ranking reads. Written by workers (``services.solutions_sync``, ``index_build``); every process
-    builds its in-memory index from these rows without encoding. A solution whose current state
+    builds its in-memory index from these rows without encoding or segmenting. A solution whose current state
     hash differs from the stored one (or that has no row) is pending."""
 
     solution = models.OneToOneField(Solution, primary_key=True, on_delete=models.CASCADE, related_name="vector")
@@ -128,6 +128,10 @@ class SolutionVector(models.Model):
     text_hash = models.CharField(max_length=64)
     state_hash = models.CharField(max_length=64)
     vector = models.BinaryField()
+    # The lexical (BM25) term counts of the text and the tokenizer that made them, so that loading
+    # an index segments nothing either.
+    terms = models.JSONField(default=dict)
+    tokenizer = models.CharField(max_length=255, blank=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
@@ -38,6 +39,7 @@ from matching.engine import (
     get_embedder,
 )
 from matching.engine.embedders import CachingEmbedder, Embedder
+from matching.engine.lexical import Tokenizer
 from matching.engine.pipeline import RECIPE
 from matching.models import IndexState, Match, MatchLabel, NeedVector, RankingSettings, SolutionVector
 
@@ -201,7 +203,7 @@ def get_matcher() -> Matcher:
             return _rebuild_or_fail(INDEX_NEVER_BUILT)
         if _Loaded.matcher is None or _Loaded.matcher.embedder.identity != embedder().identity:
             _Loaded.rows = {}
-            matcher = Matcher(embedder(), labels=selectors.labels(), weights=weights())
+            matcher = Matcher(embedder(), labels=selectors.labels(), weights=weights(), tokenizer=tokenizer())
         else:
             matcher = _Loaded.matcher
         _refresh_from_store(matcher)
@@ -214,21 +216,27 @@ def _refresh_from_store(matcher: Matcher) -> None:
     changed since this process last read them, remove those gone."""
     identity = matcher.embedder.identity
     rows = dict(SolutionVector.objects.filter(identity=identity).values_list("solution_id", "state_hash"))
+    tokenizer = matcher.lexical.tokenizer.identity
     changed = [pk for pk, state in rows.items() if _Loaded.rows.get(pk) != state]
     for solution_id in set(_Loaded.rows) - set(rows):
         matcher.remove(solution_id)
         del _Loaded.rows[solution_id]
     for start in range(0, len(changed), 1000):
         chunk = changed[start : start + 1000]
-        stored = dict(SolutionVector.objects.filter(solution_id__in=chunk).values_list("solution_id", "vector"))
+        stored = {
+            pk: (vector, terms if made_by == tokenizer else None)
+            for pk, vector, terms, made_by in SolutionVector.objects.filter(solution_id__in=chunk).values_list(
+                "solution_id", "vector", "terms", "tokenizer"
+            )
+        }
         solutions = selectors.indexable_solutions().filter(pk__in=chunk)
         items = [
-            (facts, text, store.from_bytes(stored[facts.id]))
+            (facts, text, store.from_bytes(stored[facts.id][0]), stored[facts.id][1])
             for facts, text in selectors.documents(solutions, matcher.labels)
             if facts.id in stored
         ]
         matcher.upsert_encoded(items)
-        _Loaded.rows.update((facts.id, rows[facts.id]) for facts, _, _ in items)
+        _Loaded.rows.update((facts.id, rows[facts.id]) for facts, _, _, _ in items)
 
 
 def _rebuild_or_fail(reason: str) -> Matcher:
@@ -266,8 +274,19 @@ def _passage_vectors(documents: list[tuple[SolutionFacts, str]], *, progress: Pr
     return vectors
 
 
+_tokenizers: list[Tokenizer] = []
+
+
+def tokenizer() -> Tokenizer:
+    """The lexical tokenizer every matcher of this process uses (its dictionary loads once)."""
+    with _Loaded.lock:
+        if not _tokenizers:
+            _tokenizers.append(Tokenizer())
+        return _tokenizers[0]
+
+
 def _vectors_store(documents: list[tuple[SolutionFacts, str]], vectors: list) -> None:
-    identity, now = embedder().identity, timezone.now()
+    identity, now, words = embedder().identity, timezone.now(), tokenizer()
     SolutionVector.objects.bulk_create(
         [
             SolutionVector(
@@ -276,13 +295,15 @@ def _vectors_store(documents: list[tuple[SolutionFacts, str]], vectors: list) ->
                 text_hash=store.text_hash(text),
                 state_hash=store.state_hash(facts, text),
                 vector=store.to_bytes(vector),
+                terms=dict(Counter(words.tokenize(text))),
+                tokenizer=words.identity,
                 updated_at=now,
             )
             for (facts, text), vector in zip(documents, vectors, strict=True)
         ],
         update_conflicts=True,
         unique_fields=["solution"],
-        update_fields=["identity", "text_hash", "state_hash", "vector", "updated_at"],
+        update_fields=["identity", "text_hash", "state_hash", "vector", "terms", "tokenizer", "updated_at"],
         batch_size=500,
     )
 

@@ -120,9 +120,9 @@ class Stack:
         child.wait_for(f"{node} ready.")
         return child
 
-    def web(self) -> tuple[Child, str]:
+    def web(self, **env: str) -> tuple[Child, str]:
         port = free_port()
-        child = Child([sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"], self.env)
+        child = Child([sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"], {**self.env, **env})
         self.children.append(child)
         wait_for_port(port, child.process, seconds=90)
         return child, f"http://127.0.0.1:{port}"

@@ -146,3 +146,17 @@ def test_with_redis_stopped_pages_and_the_api_answer_and_writes_commit_then_noth
 
     wait_until(nothing_pending, seconds=60, what="the need posted during the outage is matched")
     assert Match.objects.filter(need=posted).exists()
+
+
+def test_the_embedded_default_sweeps_in_process_and_loses_nothing(stack, market):
+    """README's first command: no broker, no worker. Work lost with a previous process (here:
+    written with no job at all) is found by the web process's sweeper thread once it serves."""
+    SolutionFactory(title="纺织车间扫码报工看板", category_id="mes", description="工人扫码报工，订单进度看板。")
+    Need.objects.filter(enterprise=market).update(budget_max=180_000)
+    assert not nothing_pending()
+    web, url = stack.web(MATCHING_JOBS="thread", MATCHING_SWEEP_SECONDS="1", CELERY_BROKER_URL="redis://127.0.0.1:1/0")
+
+    assert request(f"{url}/solutions/")[0] == 200  # serving starts the sweeper
+
+    wait_until(nothing_pending, seconds=30, what="the sweeper thread does the pending work", stack=stack)
+    assert "Traceback" not in web.output
