@@ -1,5 +1,6 @@
-"""What the matcher keeps in the database: the version of the derived index files (so every
-process notices a newer index and reloads), the stored top matches of each open need."""
+"""What the matcher keeps in the database: the stored vectors every process builds its in-memory
+index from, the index version (so every process notices a newer one and refreshes), the stored
+top matches of each open need and the stamp of what they were computed against."""
 from __future__ import annotations
 
 from django.conf import settings
@@ -10,7 +11,7 @@ from marketplace.catalog.models import Need, Solution
 
 
 class IndexState(models.Model):
-    """The database is the source of truth; index files are derived, versioned artifacts."""
+    """The index version, bumped (under a row lock) by every write of the stored vectors."""
 
     SOLUTIONS = "solutions"
 

