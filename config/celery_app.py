@@ -25,4 +25,9 @@ def debug_task(self, value: object = None) -> dict:
 def sweep_on_start(sender, **_kwargs) -> None:
     """A starting worker queues everything pending (``matching_sweep``): work lost with a killed
     worker, a broker outage or a crash between a commit and its enqueue is done now."""
-    sender.app.send_task("marketplace.docking.tasks.sweep")
+    from django.conf import settings
+
+    if settings.MATCHING.get("JOBS") != "celery":  # the jobs do not go through Celery: nothing to sweep for
+        return
+    queues = list(sender.app.amqp.queues.consume_from or ())
+    sender.app.send_task("marketplace.docking.tasks.sweep", queue=queues[0] if queues else None)
