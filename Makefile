@@ -49,7 +49,6 @@ test: install test-deps
 # The embedded default path on SQLite, as README's first command runs it (without serving).
 # Matches of every open need are left out (build_index --no-refresh) to keep CI short.
 smoke: export DATABASE_URL = sqlite:///$(CURDIR)/var/smoke/db.sqlite3
-smoke: export MATCHING_INDEX_DIR = $(CURDIR)/var/smoke/index
 smoke: install
 	rm -rf var/smoke && mkdir -p var/smoke
 	$(BIN)/python manage.py migrate --no-input -v0

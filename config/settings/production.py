@@ -15,6 +15,7 @@ import os
 from django.core.exceptions import ImproperlyConfigured
 
 os.environ.setdefault("DEBUG", "false")
+os.environ.setdefault("MATCHING_JOBS", "celery")  # the Procfile's worker does the background work
 
 from .base import *  # noqa: E402,F401,F403
 from .base import DATABASES, MIDDLEWARE, REDIS_URL, cache_config, env  # noqa: E402

@@ -4,7 +4,7 @@ from .base import *  # noqa: F401,F403
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
-MATCHING = {**MATCHING, "JOBS": "sync", "EMBEDDING_BACKEND": "hashing", "INDEX_DIR": None, "CACHE_DIR": None}  # noqa: F405
+MATCHING = {**MATCHING, "JOBS": "sync", "EMBEDDING_BACKEND": "hashing", "CACHE_DIR": None}  # noqa: F405
 
 # Throttling has its own test; the others must not trip over it.
 REST_FRAMEWORK = {  # noqa: F405

@@ -7,3 +7,10 @@ class DockingConfig(AppConfig):
     name = "marketplace.docking"
     label = "docking"
     verbose_name = "供需对接 Docking"
+
+    def ready(self) -> None:
+        from matching import jobs
+
+        from .services import sync
+
+        jobs.register_sweep(sync.sweep)

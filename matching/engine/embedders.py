@@ -476,6 +476,13 @@ class CachingEmbedder(Embedder):
                 self._dirty = True
         return np.vstack([found[key] for key in keys]).astype(np.float32, copy=False)
 
+    def remember_queries(self, texts: list[str], vectors: np.ndarray) -> None:
+        """Take query vectors computed elsewhere (stored in a database, encoded in one batch), so
+        that searching these texts encodes nothing. They are held in memory only (not saved)."""
+        with self._lock:
+            for text, vector in zip(texts, vectors, strict=True):
+                self._vectors[text_key(b"q", text)] = np.asarray(vector, dtype=np.float32)
+
     def save(self) -> None:
         with self._lock:
             if not self._dirty:

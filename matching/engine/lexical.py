@@ -304,6 +304,13 @@ class BM25Index:
             self._delete(int(doc_id))
             self._insert(int(doc_id), terms)
 
+    def update_terms(self, doc_id: int, terms: Mapping[str, int]) -> None:
+        """Replace a document by its term counts, tokenized earlier with this tokenizer
+        (``terms_of``; stored by the process that indexed it): no segmentation here."""
+        with self._lock.write():
+            self._delete(int(doc_id))
+            self._insert(int(doc_id), {str(term): int(tf) for term, tf in terms.items()})
+
     def remove(self, doc_id: int) -> bool:
         """Remove a document; returns False if it was not indexed."""
         with self._lock.write():

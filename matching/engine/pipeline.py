@@ -134,16 +134,38 @@ class Matcher:
             count += self._upsert_batch(batch)
         return count
 
-    def _upsert_batch(self, batch: Sequence[tuple[SolutionFacts, str]]) -> int:
+    def upsert_encoded(
+        self, items: Sequence[tuple[SolutionFacts, str, np.ndarray, Mapping[str, int] | None]]
+    ) -> int:
+        """Index solutions whose passage vectors (and, when not None, lexical term counts from
+        this matcher's tokenizer) are already known, stored by the process that indexed them: no
+        model time, no segmentation. Each vector must come from this matcher's embedder."""
+        if not items:
+            return 0
+        vectors = np.vstack([vector for _, _, vector, _ in items]).astype(np.float32, copy=False)
+        terms = {facts.id: counts for facts, _, _, counts in items if counts is not None}
+        return self._upsert_batch([(facts, text) for facts, text, _, _ in items], vectors, terms)
+
+    def _upsert_batch(
+        self,
+        batch: Sequence[tuple[SolutionFacts, str]],
+        vectors: np.ndarray | None = None,
+        terms: Mapping[int, Mapping[str, int]] | None = None,
+    ) -> int:
         ids = [facts.id for facts, _ in batch]
         if len(set(ids)) != len(ids):
             raise ValueError("duplicate solution ids in one upsert batch")
-        vectors = self.embedder.encode_passages([text for _, text in batch])
+        if vectors is None:
+            vectors = self.embedder.encode_passages([text for _, text in batch])
         for facts, _ in batch:
             self._facts[facts.id] = facts
         self.vectors.update(ids, vectors)
+        terms = terms or {}
         for facts, text in batch:
-            self.lexical.update(facts.id, text)
+            if facts.id in terms:
+                self.lexical.update_terms(facts.id, terms[facts.id])
+            else:
+                self.lexical.update(facts.id, text)
         self._focus_stale = True
         return len(batch)
 

@@ -12,7 +12,7 @@ from config.health import BROKER_UNREACHABLE, CACHE_UNREACHABLE
 from config.settings.base import cache_config
 from marketplace.catalog.models import Solution
 from matching.health import INDEX_NEVER_BUILT, index_freshness
-from matching.models import IndexState
+from matching import services
 from tests.config.conftest import REDIS_TEST_URL, child_env
 from tests.marketplace.factories import SolutionFactory
 
@@ -28,10 +28,9 @@ def failing(report: dict) -> dict:
     return {check: status for check, status in report.items() if status != "OK"}
 
 
-def _index(*, updated: timedelta, size: int = 1) -> None:
-    """An index last written ``updated`` ago (update() leaves auto_now alone)."""
-    IndexState.objects.update_or_create(name=IndexState.SOLUTIONS, defaults={"version": 3, "size": size})
-    IndexState.objects.update(updated_at=timezone.now() - updated)
+def _index() -> None:
+    """An index holding every solution saved so far (their vectors stored)."""
+    services.index_build()
 
 
 def _saved(solution: Solution, ago: timedelta) -> None:
@@ -41,7 +40,7 @@ def _saved(solution: Solution, ago: timedelta) -> None:
 @pytest.mark.django_db
 def test_healthy_answers_200_with_every_check(client, reference_data):
     _saved(SolutionFactory(), timedelta(hours=2))
-    _index(updated=timedelta(hours=1))
+    _index()
 
     status, report = health(client)
 
@@ -62,8 +61,8 @@ def test_an_index_never_built_over_solutions_is_unhealthy(client, reference_data
 @pytest.mark.django_db
 def test_a_solution_waiting_longer_than_the_lag_makes_the_index_stale(client, reference_data, settings):
     settings.HEALTH_INDEX_MAX_LAG_SECONDS = 900
-    _index(updated=timedelta(hours=2))
-    recent, old = SolutionFactory(), SolutionFactory()
+    _index()
+    recent, old = SolutionFactory(), SolutionFactory()  # saved after the index: not in it yet
     _saved(recent, timedelta(seconds=30))
 
     assert health(client)[0] == 200  # pending, but within the lag
@@ -73,8 +72,8 @@ def test_a_solution_waiting_longer_than_the_lag_makes_the_index_stale(client, re
 
     assert status == 500
     assert list(failing(report)) == ["MatchingIndex()"]
-    assert re.fullmatch(r"Unavailable: 2 solution\(s\) not in the matching index, the oldest saved 360\d s ago",
-                        report["MatchingIndex()"])
+    assert re.fullmatch(r"Unavailable: 2 solution\(s\) not in the matching index and 0 need\(s\) not matched "
+                        r"against it, the oldest pending for 360\d s", report["MatchingIndex()"])
     assert index_freshness()["solutions_pending"] == 2
 
 

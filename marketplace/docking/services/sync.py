@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from django.db import transaction
 
 from marketplace.docking.services.leads import leads_allocate
-from matching import jobs, selectors
+from matching import jobs, selectors, status
 from matching import services as matching
 
 
@@ -22,7 +22,7 @@ def solutions_changed(*, ids: list[int]) -> None:
     if not matching.index_built():  # before the first build there is nothing to update: build_index reads all
         return
     matching.solutions_sync(solution_ids=ids)
-    matching.need_matches_refresh()
+    matching.need_matches_update()
     leads_allocate()
 
 
@@ -30,8 +30,22 @@ def needs_changed(*, ids: list[int]) -> None:
     """Job: re-match these needs (open ones; closed ones keep their history), offer leads."""
     if not matching.index_built():
         return
-    matching.need_matches_refresh(needs=selectors.open_needs().filter(pk__in=ids))
+    matching.need_matches_update(needs=selectors.open_needs().filter(pk__in=ids))
     leads_allocate()
+
+
+def sweep() -> dict:
+    """Find everything not yet reflected in the index or the stored matches (``matching.status``)
+    and queue its job: run when a worker starts, periodically (beat, or the embedded sweeper
+    thread) and by ``python manage.py matching_sweep``. Queuing work twice only repeats it."""
+    if not matching.index_built():
+        return {"solutions": 0, "needs": 0}
+    pending = status.pending()
+    if pending.solution_ids:
+        jobs.enqueue_ids(solutions_changed, pending.solution_ids)
+    if pending.need_ids:
+        jobs.enqueue_ids(needs_changed, pending.need_ids)
+    return {"solutions": len(pending.solution_ids), "needs": len(pending.need_ids)}
 
 
 def solutions_saved(ids: Iterable[int]) -> None:
@@ -47,4 +61,4 @@ def needs_saved(ids: Iterable[int]) -> None:
 def _after_commit(job, ids: Iterable[int]) -> None:
     ids = sorted(set(ids))
     if ids:
-        transaction.on_commit(lambda: jobs.enqueue_ids(job, ids))
+        transaction.on_commit(lambda: jobs.enqueue_ids(job, ids), robust=True)

@@ -53,6 +53,7 @@ SOLUTION_OFF = gettext_lazy("方案已下架，不再参与匹配。")
 SOLUTION_ON = gettext_lazy("方案已重新上架。")
 COMPARE_COUNT = gettext_lazy("请选择1到3个方案进行对比。")
 INDEX_NOT_READY = gettext_lazy("匹配服务正在准备中，请稍后刷新页面。")
+MATCHING_IN_PROGRESS = gettext_lazy("正在为这条需求匹配方案，请稍后刷新页面。")
 FIX_BELOW = gettext_lazy("请修改下面标红的内容。")
 ALL_READ = gettext_lazy("通知已全部标为已读。")
 
@@ -167,6 +168,8 @@ def need_detail(request: HttpRequest, ref: str) -> HttpResponse:
         "matches": matches,
         "matcher_ready": ready,
         "index_not_ready": INDEX_NOT_READY,
+        "matching_pending": ready and not matches and not over_budget and matching.matching_pending(need),
+        "matching_in_progress": MATCHING_IN_PROGRESS,
         "over_budget": over_budget,
         "over_budget_count": sum(1 for m in matches if m["over_budget"]),
         "proposals": proposals,

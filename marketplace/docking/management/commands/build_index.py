@@ -13,7 +13,7 @@ class Command(BaseCommand):
     help = "Rebuild the matching index from the database, then refresh every open need's matches and leads."
 
     def add_arguments(self, parser):
-        parser.add_argument("--no-refresh", action="store_true", help="only rebuild the index files")
+        parser.add_argument("--no-refresh", action="store_true", help="only rebuild the index (store the vectors)")
 
     def handle(self, *args, no_refresh: bool, verbosity: int, **options):
         progress = progress_bar(verbosity > 0)
@@ -24,7 +24,7 @@ class Command(BaseCommand):
             f"Index v{state.version}: {state.size} solutions, {state.identity}, built in {built - started:.1f} s"
         )
         if not no_refresh:
-            needs = services.need_matches_refresh(progress=progress)
+            needs = services.need_matches_update(progress=progress)
             leads = leads_allocate()
             self.stdout.write(
                 f"Matches refreshed for {needs} open needs, {leads} new leads, in {time.perf_counter() - built:.1f} s"

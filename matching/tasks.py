@@ -1,0 +1,20 @@
+"""The Celery task of matching's own job (``MATCHING_JOBS=celery``): re-matching every open need
+after the ranking weights changed. Named after its function (``jobs.job_name``)."""
+from __future__ import annotations
+
+from celery import shared_task
+
+from matching import jobs, services
+
+
+@shared_task(
+    name=jobs.job_name(services.need_matches_update),
+    acks_late=True,
+    autoretry_for=(Exception,),
+    retry_backoff=5,
+    retry_backoff_max=300,
+    max_retries=8,
+    ignore_result=True,
+)
+def need_matches_update() -> None:
+    services.need_matches_update()
