@@ -267,8 +267,11 @@ def need_matches_refresh(*, needs: Iterable[Need] | None = None, progress: Progr
             for r in results
         ]
     with transaction.atomic():
+        # One refresh of a need at a time, its rows replaced whole in this transaction. The locks
+        # are taken in id order whatever the query plan, so two refreshes of overlapping needs
+        # (a full one scanning the table, a targeted one using the index) cannot deadlock.
         ids = [need.pk for need in needs]
-        list(Need.objects.select_for_update().filter(pk__in=ids).values_list("pk"))  # one refresh of a need at a time
+        list(Need.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk"))
         Match.objects.filter(need__in=ids).delete()
         Match.objects.bulk_create(stored, batch_size=1000)
     _save_embedding_cache(matcher)
