@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from marketplace.catalog.models import AuditEvent, Need
 from marketplace.catalog.selectors import solution_list
-from matching import jobs, selectors
+from matching import jobs, selectors, targeting
 from matching.engine import (
     IndexCorruptError,
     IndexMismatchError,
@@ -38,7 +38,7 @@ from matching.engine import (
     get_embedder,
 )
 from matching.engine.embedders import CachingEmbedder, Embedder
-from matching.models import IndexState, Match, MatchLabel, RankingSettings
+from matching.models import IndexState, Match, MatchFrontier, MatchLabel, RankingSettings
 
 logger = logging.getLogger(__name__)
 
@@ -250,10 +250,21 @@ def need_matches_refresh(*, needs: Iterable[Need] | None = None, progress: Progr
     matcher = get_matcher()
     needs = list(selectors.open_needs() if needs is None else needs)
     stored: list[Match] = []
+    frontiers: list[MatchFrontier] = []
     for need in progress(needs, len(needs), "Matching needs"):
+        frontier: dict = {}
         results = matcher.search(
-            selectors.need_query(need), top_k=config()["STORED_MATCHES"], fusion=config()["FUSION"]
+            selectors.need_query(need), top_k=config()["STORED_MATCHES"] + 1, fusion=config()["FUSION"], frontier=frontier
+        )  # one more than stored: the frontier keeps the first left out
+        frontiers.append(
+            MatchFrontier(
+                need=need,
+                data=targeting.frontier_record(
+                    frontier, results, top_k=config()["STORED_MATCHES"], fusion=config()["FUSION"]
+                ),
+            )
         )
+        results = results[: config()["STORED_MATCHES"]]
         stored += [
             Match(
                 need=need,
@@ -274,6 +285,8 @@ def need_matches_refresh(*, needs: Iterable[Need] | None = None, progress: Progr
         list(Need.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk"))
         Match.objects.filter(need__in=ids).delete()
         Match.objects.bulk_create(stored, batch_size=1000)
+        MatchFrontier.objects.filter(need__in=ids).delete()
+        MatchFrontier.objects.bulk_create(frontiers, batch_size=1000)
     _save_embedding_cache(matcher)
     return len(needs)
 

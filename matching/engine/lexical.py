@@ -31,7 +31,7 @@ import re
 import threading
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -388,6 +388,41 @@ class BM25Index:
                 if slot is not None:
                     result[int(doc_id)] = float(scores[slot]) if scores is not None else 0.0
         return result
+
+    def document_scores(
+        self, query_tokens: Sequence[Sequence[str]], doc_ids: Sequence[int], *, term_weights: TermWeights | None = None
+    ) -> np.ndarray:
+        """BM25 scores of a few documents for many queries, given as their tokens (rows:
+        queries, columns: documents; 0.0 for an unknown id), computed from those documents' own
+        terms: the same numbers as :meth:`score`, without scoring the whole corpus per query."""
+        queries = [
+            [(term, 1.0 if term_weights is None else float(term_weights(term))) for term in dict.fromkeys(tokens)]
+            for tokens in query_tokens
+        ]
+        result = np.zeros((len(queries), len(doc_ids)), dtype=np.float64)
+        with self._lock.read():
+            n_docs = len(self._doc_terms)
+            avgdl = max(self._total_len / max(n_docs, 1), 1e-9)
+            for column, doc_id in enumerate(doc_ids):
+                terms, slot = self._doc_terms.get(int(doc_id)), self._slot_of.get(int(doc_id))
+                if terms is None or slot is None:
+                    continue
+                norm = self.k1 * (1.0 - self.b + self.b * self._doc_len[slot] / avgdl)
+                for row, query_terms in enumerate(queries):
+                    total = 0.0
+                    for term, factor in query_terms:
+                        tf = terms.get(term)
+                        if tf:
+                            df = len(self._postings[term])
+                            idf = factor * math.log(1.0 + (n_docs - df + 0.5) / (df + 0.5))
+                            total += idf * tf * (self.k1 + 1.0) / (tf + norm)
+                    result[row, column] = total
+        return result
+
+    def statistics(self, terms: Iterable[str]) -> tuple[int, int, dict[str, int]]:
+        """Document count, total length and the document frequency of each of ``terms``."""
+        with self._lock.read():
+            return len(self._doc_terms), self._total_len, {t: len(self._postings.get(t, ())) for t in terms}
 
     def documents_with(self, term: str) -> list[int]:
         """Ids of the documents containing ``term`` (a token as the tokenizer emits it)."""
