@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: demo test test-deps install setup smoke fixtures vectors serve
+.PHONY: demo test test-deps install setup smoke fixtures vectors serve bench-load
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -81,3 +81,25 @@ serve: install
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py collectstatic --no-input -v0
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start
+
+# Bounded load on loopback (README "Load benchmark"): gunicorn with 4 workers on 127.0.0.1:8077
+# over DATABASE_URL (PostgreSQL with the fixture catalog, needs, seed_demo and build_index done),
+# then bench_load's fixed number of requests; gunicorn is stopped by its pid afterwards.
+bench-load: export DJANGO_SETTINGS_MODULE = config.settings.production
+bench-load: export SECRET_KEY ?= bench-load-not-a-secret-0123456789abcdefghijklmnopqrstuvwxyz
+bench-load: export HTTPS = false
+bench-load: export ALLOWED_HOSTS = 127.0.0.1,localhost
+bench-load: export WEB_CONCURRENCY = 4
+bench-load: export GUNICORN_BIND = 127.0.0.1:8077
+bench-load: export GUNICORN_LOG_LEVEL = warning
+bench-load: export MATCHING_JOBS ?= thread
+bench-load: export REDIS_URL ?= redis://127.0.0.1:6379/7
+bench-load: export API_THROTTLE_ANON = 100000/minute
+bench-load: export API_THROTTLE_USER = 100000/minute
+bench-load: BENCH_REQUESTS ?= 2000
+bench-load: install
+	$(BIN)/python manage.py collectstatic --no-input -v0
+	$(BIN)/gunicorn -c config/gunicorn.py --access-logfile /dev/null --pid var/bench-gunicorn.pid --daemon
+	for i in $$(seq 60); do curl -sf http://127.0.0.1:8077/solutions/ >/dev/null && break; sleep 1; done
+	$(BIN)/python manage.py bench_load --base-url http://127.0.0.1:8077 --requests $(BENCH_REQUESTS) \
+		--gunicorn-pid $$(cat var/bench-gunicorn.pid); status=$$?; kill $$(cat var/bench-gunicorn.pid); exit $$status

@@ -60,6 +60,20 @@ class Match(models.Model):
         return f"{self.need.ref} #{self.rank} {self.solution.ref}"
 
 
+class MatchFrontier(models.Model):
+    """What another solution would have to score to change a need's stored matches, written
+    with them (``Matcher.search(frontier=...)`` plus the last stored score): the targeted
+    re-matching of ``matching.targeting`` reads it to skip the needs a changed solution cannot
+    reach. A need without one is always re-matched."""
+
+    need = models.OneToOneField(Need, on_delete=models.CASCADE, primary_key=True, related_name="match_frontier")
+    data = models.JSONField(default=dict)
+    computed_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.need_id} frontier"
+
+
 class MatchLabel(models.Model):
     """A staff judgement of one (need, solution) pair: the online twin of a qrels line.
 

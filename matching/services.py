@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy as _
 
 from marketplace.catalog.models import AuditEvent, Need
 from marketplace.catalog.selectors import solution_list
-from matching import jobs, selectors, store
+from matching import jobs, selectors, store, targeting
 from matching.engine import (
     FitAssessment,
     Matcher,
@@ -41,7 +41,7 @@ from matching.engine import (
 from matching.engine.embedders import CachingEmbedder, Embedder
 from matching.engine.lexical import Tokenizer
 from matching.engine.pipeline import RECIPE
-from matching.models import IndexState, Match, MatchLabel, NeedVector, RankingSettings, SolutionVector
+from matching.models import IndexState, Match, MatchFrontier, MatchLabel, NeedVector, RankingSettings, SolutionVector
 
 logger = logging.getLogger(__name__)
 
@@ -385,6 +385,25 @@ def need_matches_update(*, needs: Iterable[Need] | None = None, progress: Progre
     return count
 
 
+def index_version() -> int:
+    """The newest index version in the database (0 before the first build)."""
+    return IndexState.objects.filter(name=IndexState.SOLUTIONS).values_list("version", flat=True).first() or 0
+
+
+def needs_advance(*, since: int, keep: Iterable[Need]) -> int:
+    """After a targeted re-match: the open needs matched at index version ``since`` that the change
+    could not reach (all but ``keep``) are up to date with the next version as they are. Only when
+    the change moved the index by exactly one version; otherwise the sweep re-matches them."""
+    now = index_version()
+    if now != since + 1:
+        return 0
+    return (
+        NeedVector.objects.filter(matched_version=since, need__status=Need.Status.OPEN)
+        .exclude(need__in=[need.pk for need in keep])
+        .update(matched_version=now)
+    )
+
+
 def needs_stamp(needs: Iterable[Need], *, version: int) -> None:
     """Record that these needs' stored matches reflect index ``version`` and their current query.
     A need edited meanwhile keeps an older query hash and stays pending."""
@@ -410,10 +429,21 @@ def need_matches_refresh(*, needs: Iterable[Need] | None = None, progress: Progr
     matcher = get_matcher()
     needs = list(selectors.open_needs() if needs is None else needs)
     stored: list[Match] = []
+    frontiers: list[MatchFrontier] = []
     for need in progress(needs, len(needs), "Matching needs"):
+        frontier: dict = {}
         results = matcher.search(
-            selectors.need_query(need), top_k=config()["STORED_MATCHES"], fusion=config()["FUSION"]
+            selectors.need_query(need), top_k=config()["STORED_MATCHES"] + 1, fusion=config()["FUSION"], frontier=frontier
+        )  # one more than stored: the frontier keeps the first left out
+        frontiers.append(
+            MatchFrontier(
+                need=need,
+                data=targeting.frontier_record(
+                    frontier, results, top_k=config()["STORED_MATCHES"], fusion=config()["FUSION"]
+                ),
+            )
         )
+        results = results[: config()["STORED_MATCHES"]]
         stored += [
             Match(
                 need=need,
@@ -427,10 +457,15 @@ def need_matches_refresh(*, needs: Iterable[Need] | None = None, progress: Progr
             for r in results
         ]
     with transaction.atomic():
+        # One refresh of a need at a time, its rows replaced whole in this transaction. The locks
+        # are taken in id order whatever the query plan, so two refreshes of overlapping needs
+        # (a full one scanning the table, a targeted one using the index) cannot deadlock.
         ids = [need.pk for need in needs]
-        list(Need.objects.select_for_update().filter(pk__in=ids).values_list("pk"))  # one refresh of a need at a time
+        list(Need.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk"))
         Match.objects.filter(need__in=ids).delete()
         Match.objects.bulk_create(stored, batch_size=1000)
+        MatchFrontier.objects.filter(need__in=ids).delete()
+        MatchFrontier.objects.bulk_create(frontiers, batch_size=1000)
     _save_embedding_cache()
     return len(needs)
 

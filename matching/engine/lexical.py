@@ -33,7 +33,7 @@ import threading
 import unicodedata
 import zipfile
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -611,6 +611,45 @@ class BM25Index:
             slots = np.fromiter((slot for _, slot in known), dtype=np.int64, count=len(known))
             scores = self._score_slots(query_terms, slots)
         return {doc_id: float(score) for (doc_id, _), score in zip(known, scores, strict=True)}
+
+    def document_scores(
+        self, query_tokens: Sequence[Sequence[str]], doc_ids: Sequence[int], *, term_weights: TermWeights | None = None
+    ) -> np.ndarray:
+        """BM25 scores of a few documents for many queries, given as their tokens (rows:
+        queries, columns: documents; 0.0 for an unknown id), computed from those documents' own
+        terms: the same numbers as :meth:`score`, without scoring the whole corpus per query."""
+        queries = [
+            [(term, 1.0 if term_weights is None else float(term_weights(term))) for term in dict.fromkeys(tokens)]
+            for tokens in query_tokens
+        ]
+        self._fresh_statistics()
+        own_terms = {int(doc_id): self.terms_of(int(doc_id)) for doc_id in doc_ids if int(doc_id) in self}
+        result = np.zeros((len(queries), len(doc_ids)), dtype=np.float64)
+        with self._lock.read():
+            n_docs = len(self._slot_of)
+            avgdl = max(self._total_len / max(n_docs, 1), 1e-9)
+            for column, doc_id in enumerate(doc_ids):
+                terms, slot = own_terms.get(int(doc_id)), self._slot_of.get(int(doc_id))
+                if terms is None or slot is None:
+                    continue
+                norm = self.k1 * (1.0 - self.b + self.b * float(self._doc_len[slot]) / avgdl)
+                for row, query_terms in enumerate(queries):
+                    total = 0.0
+                    for term, factor in query_terms:
+                        tf = terms.get(term)
+                        if tf:
+                            df = int(self._df[self._vocab[term]])
+                            idf = factor * math.log(1.0 + (n_docs - df + 0.5) / (df + 0.5))
+                            total += idf * tf * (self.k1 + 1.0) / (tf + norm)
+                    result[row, column] = total
+        return result
+
+    def statistics(self, terms: Iterable[str]) -> tuple[int, int, dict[str, int]]:
+        """Document count, total length and the document frequency of each of ``terms``."""
+        self._fresh_statistics()
+        with self._lock.read():
+            frequencies = {t: int(self._df[self._vocab[t]]) if t in self._vocab else 0 for t in terms}
+            return len(self._slot_of), self._total_len, frequencies
 
     def documents_with(self, term: str) -> list[int]:
         """Ids of the documents containing ``term`` (a token as the tokenizer emits it)."""

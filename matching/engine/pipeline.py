@@ -191,8 +191,12 @@ class Matcher:
         *,
         hard_filters: bool | None = None,
         weights: RankingWeights | None = None,
+        frontier: dict | None = None,
     ) -> list[RankedResult]:
         """Best ``top_k`` solutions for ``query``; timings land in ``last_timings`` (ms).
+
+        ``frontier``, when given, is filled with what another solution would have to reach to
+        change this result (see :meth:`_frontier`), for targeted re-matching.
 
         ``hard_filters`` (default: same as ``structured``) drops over-budget solutions
         (unless ``include_over_budget``) and, with ``weights.hard_region_filter`` /
@@ -229,6 +233,10 @@ class Matcher:
             if len(eligible) >= top_k or pool >= corpus:
                 break
             pool *= 4
+        cuts = (
+            min(dense.values()) if len(dense) >= pool else float("-inf"),
+            min(lexical.values()) if len(lexical) >= pool else 0.0,
+        )
         self._complete_scores(query, query_vector, active, eligible, dense, lexical, term_weights)
         channel_scores: dict[str, dict[int, float]] = {}
         if "dense" in active:
@@ -236,6 +244,8 @@ class Matcher:
         if "lexical" in active:
             channel_scores["lexical"] = {i: lexical[i] for i in eligible}
         fused = fuse(channel_scores, weights.channel_weights, method=fusion)
+        if frontier is not None:
+            frontier.update(self._frontier(channel_scores, fused, cuts, weights, pool))
         if weights.category_feedback > 0:
             fused = self._category_feedback(fused, weights)
         top_lexical = max((lexical[i] for i in eligible), default=0.0) if "lexical" in active else 0.0
@@ -267,6 +277,60 @@ class Matcher:
             "total_ms": (finished - started) * 1000,
         }
         return results
+
+    @staticmethod
+    def _frontier(
+        channels: dict[str, dict[int, float]],
+        fused: dict[int, float],
+        cuts: tuple[float, float],
+        weights: RankingWeights,
+        pool: int,
+    ) -> dict:
+        """What this search's result depends on besides each candidate's own scores: the
+        retrieval cut of each channel (a solution scoring below both is not a candidate), each
+        channel's range over the eligible candidates (the blend normalises by it) and the ids at
+        its ends, and the category-feedback leaders (the best ``category_feedback_depth`` by
+        fused relevance before feedback) with the last leader's fused relevance."""
+        leaders = sorted(fused.items(), key=lambda item: (-item[1], item[0]))[: weights.category_feedback_depth]
+        ranges, edges = {}, set()
+        for name, scores in channels.items():
+            if scores:
+                low, high = min(scores, key=scores.__getitem__), max(scores, key=scores.__getitem__)
+                ranges[name] = [scores[low], scores[high]]
+                edges |= {low, high}
+        return {
+            "pool": pool,
+            "eligible": len(fused),
+            "dense_cut": cuts[0],
+            "lexical_cut": cuts[1],
+            "ranges": ranges,
+            "leaders": [doc_id for doc_id, _ in leaders],
+            "leader_cut": leaders[-1][1] if len(leaders) >= weights.category_feedback_depth else 0.0,
+            "edges": sorted(edges),
+        }
+
+    def frontier_scores(
+        self, query_tokens: Sequence[Sequence[str]], query_vectors: np.ndarray, solution_ids: Sequence[int]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Dense and lexical scores of a few solutions for many needs, given as their query
+        vectors and tokens (rows: needs, columns: solutions; NaN for a solution not indexed):
+        one matrix product and the solutions' own BM25 terms, far cheaper than searching."""
+        texts = query_tokens
+        ids = list(solution_ids)
+        present = [i for i in ids if i in self.vectors]
+        dense = np.full((len(texts), len(ids)), np.nan)
+        lexical = np.full((len(texts), len(ids)), np.nan)
+        if present and len(texts):
+            columns = [ids.index(i) for i in present]
+            dense[:, columns] = np.asarray(query_vectors, dtype=np.float32) @ self.vectors.get_vectors(present).T
+            term_weights = self._term_weights() if self.weights.term_focus else None
+            lexical[:, columns] = self.lexical.document_scores(texts, present, term_weights=term_weights)
+        return dense, lexical
+
+    @staticmethod
+    def passes_filters(query: NeedQuery, facts: SolutionFacts, weights: RankingWeights) -> bool:
+        """Whether a stored (never over-budget) search may keep this solution for this need."""
+        return Matcher._passes(query, facts, False, weights)
 
     def _term_weights(self) -> TermWeights:
         """Focus of each query term on the kind of problem (see ``focus.py``), over the current catalog."""

@@ -1,9 +1,16 @@
 """Leads: open needs offered to providers, best stored match first, within every provider's
-monthly lead capacity. The choice itself is the engine's pure ``allocate_leads``."""
+monthly lead capacity. The choice itself is the engine's pure ``allocate_leads``.
+
+Allocation is safe when several workers run it at once: each run holds one database lock for
+its whole transaction (a PostgreSQL transaction-level advisory lock), and reads the needs still
+waiting and every provider's count of leads this month *inside* it, so two runs never offer the
+same need twice nor count the same free capacity twice. Only the leads this run wrote are
+announced, after its commit."""
 from __future__ import annotations
 
 import datetime
 
+from django.db import connection, transaction
 from django.utils import timezone
 
 from marketplace.catalog.models import Need, Provider
@@ -14,18 +21,44 @@ from matching.engine import LeadCandidate, allocate_leads
 from matching.models import Match
 from matching.services import config
 
+# pg_advisory_xact_lock key: "leads" in ASCII, so other advisory locks are unlikely to collide.
+ALLOCATION_LOCK = 0x6C65616473
+
+
+def _allocation_lock() -> None:
+    """Serialise allocations until the end of the current transaction. PostgreSQL only: SQLite
+    (the embedded default) runs one writer at a time, and its jobs run in one worker thread."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ALLOCATION_LOCK])
+
 
 def leads_allocate(*, month: datetime.date | None = None) -> int:
     """Offer open needs that have no leads yet to up to ``LEADS_PER_NEED`` providers each,
     best match first, within every provider's monthly lead capacity (so the best-known providers
     do not take every lead). Returns the number of leads created."""
     month = (month or timezone.localdate()).replace(day=1)
+    with transaction.atomic():
+        _allocation_lock()
+        leads = _allocation(month)
+        Lead.objects.bulk_create(leads)  # no conflict can arise: the needs had no lead, under the lock
+    needs = Need.objects.select_related("enterprise__county").in_bulk([lead.need_id for lead in leads])
+    for lead in leads:
+        lead.need = needs[lead.need_id]
+    notifications.leads_announce(leads=leads)
+    return len(leads)
+
+
+def _allocation(month: datetime.date) -> list[Lead]:
+    """The leads to write, from what the database says now (call it holding the lock)."""
     waiting = selectors.open_needs().filter(leads__isnull=True).order_by("created_at", "pk")
     candidates: dict[int, list[LeadCandidate]] = {}
     for match in Match.objects.filter(need__in=waiting).select_related("solution__provider").order_by("need", "rank"):
         best = candidates.setdefault(match.need_id, [])
         if all(c.provider_ref != match.solution.provider.ref for c in best):
             best.append(LeadCandidate(match.solution.provider.ref, match.solution_id, match.score))
+    if not candidates:
+        return []
     providers = {p.ref: p for p in Provider.objects.all()}
     already: dict[str, int] = {}
     for ref in Lead.objects.filter(month=month).values_list("provider__ref", flat=True):
@@ -36,14 +69,8 @@ def leads_allocate(*, month: datetime.date | None = None) -> int:
         already_assigned=already,
         leads_per_need=config()["LEADS_PER_NEED"],
     )
-    leads = [
+    return [
         Lead(need_id=need_id, provider=providers[a.provider_ref], solution_id=a.solution_id, score=a.score, month=month)
         for need_id, assignments in allocation.assignments.items()
         for a in assignments
     ]
-    Lead.objects.bulk_create(leads, ignore_conflicts=True)
-    needs = Need.objects.select_related("enterprise__county").in_bulk([lead.need_id for lead in leads])
-    for lead in leads:
-        lead.need = needs[lead.need_id]
-    notifications.leads_announce(leads=leads)
-    return len(leads)

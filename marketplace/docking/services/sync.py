@@ -13,16 +13,21 @@ from collections.abc import Iterable
 from django.db import transaction
 
 from marketplace.docking.services.leads import leads_allocate
-from matching import jobs, selectors, status
+from matching import jobs, selectors, status, targeting
 from matching import services as matching
 
 
 def solutions_changed(*, ids: list[int]) -> None:
-    """Job: re-index these solutions, re-match every open need, offer leads."""
+    """Job: re-index these solutions, re-match the open needs they can reach (their stored
+    matches may change; ``matching.targeting``), offer leads."""
     if not matching.index_built():  # before the first build there is nothing to update: build_index reads all
         return
+    before = targeting.channel_scores(matcher=matching.get_matcher(), solution_ids=ids)
+    version = matching.index_version()
     matching.solutions_sync(solution_ids=ids)
-    matching.need_matches_update()
+    reached = targeting.needs_reached(matcher=matching.get_matcher(), before=before)
+    matching.need_matches_update(needs=reached)
+    matching.needs_advance(since=version, keep=reached)  # the rest are up to date as they are
     leads_allocate()
 
 
