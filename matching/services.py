@@ -9,15 +9,10 @@ says what is not yet reflected in the index or the stored matches.
 """
 from __future__ import annotations
 
-import dataclasses
 import logging
 import threading
-from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from pathlib import Path
 
-import numpy as np
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -26,6 +21,17 @@ from django.utils.translation import gettext_lazy as _
 from marketplace.catalog.models import AuditEvent, Need
 from marketplace.catalog.selectors import solution_list
 from matching import jobs, selectors, store, targeting
+from matching.labels import labelled_qrels, match_label_set  # noqa: F401  (part of this module's API)
+from matching.weights import _weights_stamp, weights
+from matching.vectors import (  # noqa: F401  (config, embedder and tokenizer are part of this module's API)
+    _passage_vectors,
+    _save_embedding_cache,
+    _vectors_store,
+    config,
+    embedder,
+    need_vectors_ensure,
+    tokenizer,
+)
 from matching.engine import (
     FitAssessment,
     Matcher,
@@ -33,15 +39,12 @@ from matching.engine import (
     RankedResult,
     RankingWeights,
     Reason,
-    SolutionFacts,
     assess_fit,
     explain,
-    get_embedder,
 )
-from matching.engine.embedders import CachingEmbedder, Embedder
-from matching.engine.lexical import Tokenizer
+from matching.engine.embedders import CachingEmbedder
 from matching.engine.pipeline import RECIPE
-from matching.models import IndexState, Match, MatchFrontier, MatchLabel, NeedVector, RankingSettings, SolutionVector
+from matching.models import IndexState, Match, MatchFrontier, NeedVector, RankingSettings, SolutionVector
 
 logger = logging.getLogger(__name__)
 
@@ -78,56 +81,6 @@ class _Loaded:
     def forget(cls) -> None:
         with cls.lock:
             cls.version, cls.matcher, cls.rows = None, None, {}
-
-
-def config() -> dict:
-    return settings.MATCHING
-
-
-_embedding_caches: dict[Path, CachingEmbedder] = {}
-
-
-def embedder() -> Embedder:
-    """The configured embedder, remembering vectors in ``CACHE_DIR`` so that a rebuild (or a
-    fresh index folder) re-encodes only new solution texts, and re-matching after a catalog
-    change re-encodes no unchanged need."""
-    inner = get_embedder(config()["EMBEDDING_BACKEND"], config()["EMBEDDING_MODEL"])
-    slug = "".join(c if c.isalnum() else "-" for c in inner.identity)
-    path = Path(config()["CACHE_DIR"]) / f"embeddings-{slug}.npz"
-    with _Loaded.lock:
-        if path not in _embedding_caches:
-            shipped = config().get("SHIPPED_VECTORS_DIR") or None
-            _embedding_caches[path] = CachingEmbedder(inner, path, shipped=shipped)
-        return _embedding_caches[path]
-
-
-def _save_embedding_cache() -> None:
-    model = embedder()
-    if isinstance(model, CachingEmbedder) and config().get("CACHE_DIR"):
-        model.save()
-
-
-def weights() -> RankingWeights:
-    """The ranking weights in force: those an administrator saved (``RankingSettings``) over
-    ``MATCHING["WEIGHTS"]`` over the defaults of ``RankingWeights``."""
-    saved = RankingSettings.objects.filter(pk=RankingSettings.SINGLETON).values_list("weights", flat=True).first()
-    values = {**config()["WEIGHTS"], **_known_weights(saved or {})}
-    return RankingWeights.from_dict(values)
-
-
-def _known_weights(values: Mapping) -> dict:
-    """Saved weights the engine still knows: a renamed weight must not stop every search."""
-    known = {f.name for f in dataclasses.fields(RankingWeights)}
-    unknown = sorted(set(values) - known)
-    if unknown:
-        logger.warning("Ignoring saved ranking weights the engine does not know: %s", unknown)
-    return {key: value for key, value in values.items() if key in known}
-
-
-def _weights_stamp() -> str | None:
-    """Changes whenever the saved weights change (their save time); None when none are saved."""
-    saved_at = RankingSettings.objects.filter(pk=RankingSettings.SINGLETON).values_list("updated_at", flat=True).first()
-    return saved_at.isoformat() if saved_at else None
 
 
 def _with_current_weights(matcher: Matcher) -> Matcher:
@@ -251,66 +204,6 @@ def _rebuild_or_fail(reason: str) -> Matcher:
     return _with_current_weights(_Loaded.matcher)
 
 
-def _passage_vectors(documents: list[tuple[SolutionFacts, str]], *, progress: Progress = _no_progress) -> list:
-    """The passage vector of each document: the stored one when made from the same text by the
-    same model, else encoded (in batches; the embedder's cache serves shipped vectors)."""
-    model = embedder()
-    stored = {
-        pk: (text_hash, vector)
-        for pk, text_hash, vector in SolutionVector.objects.filter(
-            identity=model.identity, solution_id__in=[facts.id for facts, _ in documents]
-        ).values_list("solution_id", "text_hash", "vector")
-    }
-    vectors: list = [None] * len(documents)
-    missing = []
-    for position, (facts, text) in enumerate(documents):
-        known = stored.get(facts.id)
-        if known is not None and known[0] == store.text_hash(text):
-            vectors[position] = store.from_bytes(known[1])
-        else:
-            missing.append(position)
-    batches = range(0, len(missing), 64)
-    for start in progress(batches, len(batches), "Encoding solutions"):
-        chunk = missing[start : start + 64]
-        for position, vector in zip(chunk, model.encode_passages([documents[p][1] for p in chunk]), strict=True):
-            vectors[position] = vector
-    return vectors
-
-
-_tokenizers: list[Tokenizer] = []
-
-
-def tokenizer() -> Tokenizer:
-    """The lexical tokenizer every matcher of this process uses (its dictionary loads once)."""
-    with _Loaded.lock:
-        if not _tokenizers:
-            _tokenizers.append(Tokenizer())
-        return _tokenizers[0]
-
-
-def _vectors_store(documents: list[tuple[SolutionFacts, str]], vectors: list) -> None:
-    identity, now, words = embedder().identity, timezone.now(), tokenizer()
-    SolutionVector.objects.bulk_create(
-        [
-            SolutionVector(
-                solution_id=facts.id,
-                identity=identity,
-                text_hash=store.text_hash(text),
-                state_hash=store.state_hash(facts, text),
-                vector=store.to_bytes(vector),
-                terms=dict(Counter(words.tokenize(text))),
-                tokenizer=words.identity,
-                updated_at=now,
-            )
-            for (facts, text), vector in zip(documents, vectors, strict=True)
-        ],
-        update_conflicts=True,
-        unique_fields=["solution"],
-        update_fields=["identity", "text_hash", "state_hash", "vector", "terms", "tokenizer", "updated_at"],
-        batch_size=500,
-    )
-
-
 def solutions_sync(*, solution_ids: Iterable[int]) -> int | None:
     """Bring the stored vectors up to date for these solutions (created, edited, deactivated or
     deleted), encoding only texts not stored yet, and bump the index version. Runs in workers.
@@ -332,43 +225,6 @@ def solutions_sync(*, solution_ids: Iterable[int]) -> int | None:
     _save_embedding_cache()
     get_matcher()
     return state.version
-
-
-def need_vectors_ensure(needs: Iterable[Need]) -> int:
-    """Store the query vector of each need (encoding the missing ones in one batched call) and
-    give them to this process's embedder, so that searching these needs encodes nothing more.
-    Returns how many were encoded."""
-    model = embedder()
-    texts = {need.pk: selectors.need_query(need).text for need in needs}
-    stored = {
-        pk: (identity, text_hash, vector)
-        for pk, identity, text_hash, vector in NeedVector.objects.filter(need_id__in=list(texts)).values_list(
-            "need_id", "identity", "text_hash", "vector"
-        )
-    }
-    known, missing = {}, []
-    for pk, text in texts.items():
-        row = stored.get(pk)
-        if row is not None and row[0] == model.identity and row[1] == store.text_hash(text):
-            known[pk] = store.from_bytes(row[2])
-        else:
-            missing.append(pk)
-    if missing:
-        encoded = model.encode_queries([texts[pk] for pk in missing])
-        NeedVector.objects.bulk_create(
-            [
-                NeedVector(need_id=pk, identity=model.identity, text_hash=store.text_hash(texts[pk]), vector=store.to_bytes(vector))
-                for pk, vector in zip(missing, encoded, strict=True)
-            ],
-            update_conflicts=True,
-            unique_fields=["need"],
-            update_fields=["identity", "text_hash", "vector"],
-            batch_size=500,
-        )
-        known.update(zip(missing, encoded, strict=True))
-    if isinstance(model, CachingEmbedder) and known:
-        model.remember_queries([texts[pk] for pk in known], np.vstack([known[pk] for pk in known]))
-    return len(missing)
 
 
 def need_matches_update(*, needs: Iterable[Need] | None = None, progress: Progress = _no_progress) -> int:
@@ -468,27 +324,6 @@ def need_matches_refresh(*, needs: Iterable[Need] | None = None, progress: Progr
         MatchFrontier.objects.bulk_create(frontiers, batch_size=1000)
     _save_embedding_cache()
     return len(needs)
-
-
-@transaction.atomic
-def match_label_set(*, actor, need: Need, solution, grade: int, note: str = "") -> MatchLabel:
-    """Record (or revise) a staff judgement of a (need, solution) pair; it feeds the evaluation."""
-    label = MatchLabel.objects.filter(need=need, solution=solution).first() or MatchLabel(need=need, solution=solution)
-    label.grade, label.note, label.labelled_by = grade, note.strip(), actor
-    label.full_clean()
-    label.save()
-    AuditEvent.objects.create(
-        actor=actor, action="match.labelled", need=need, data={"solution": solution.ref, "grade": grade}
-    )
-    return label
-
-
-def labelled_qrels() -> dict[str, dict[str, int]]:
-    """The staff labels as qrels: need_ref -> solution_ref -> grade."""
-    qrels: dict[str, dict[str, int]] = {}
-    for need_ref, solution_ref, grade in MatchLabel.objects.values_list("need__ref", "solution__ref", "grade"):
-        qrels.setdefault(need_ref, {})[solution_ref] = grade
-    return qrels
 
 
 def fit_compare(*, need: Need, solutions: Iterable) -> list[tuple[FitAssessment, tuple[Reason, ...]]]:

