@@ -34,6 +34,7 @@ from .errors import IndexMismatchError
 from .focus import CategoryFocus
 from .fusion import FUSION_METHODS, fuse
 from .index import DEFAULT_APPROX_THRESHOLD, VectorIndex
+from .language import terms_language, text_language
 from .lexical import BM25Index, TermWeights, Tokenizer
 from .fit import INDUSTRY_OTHER, REGION_NOT_SERVED, industry_fit, is_over_budget, region_fit
 from .ranker import rank
@@ -104,6 +105,7 @@ class Matcher:
         self._facts: dict[int, SolutionFacts] = {}
         self._focus = CategoryFocus()
         self._focus_stale = True
+        self._languages: dict[int, str] = {}
         self.last_timings: dict[str, float] = {}
 
     # ---------------------------------------------------------------------- content
@@ -144,6 +146,7 @@ class Matcher:
         self.vectors.update(ids, vectors)
         for facts, text in batch:
             self.lexical.update(facts.id, text)
+            self._languages.pop(facts.id, None)
         self._focus_stale = True
         return len(batch)
 
@@ -152,6 +155,7 @@ class Matcher:
         self.vectors.remove([solution_id])
         self.lexical.remove(solution_id)
         removed = self._facts.pop(solution_id, None) is not None
+        self._languages.pop(solution_id, None)
         self._focus_stale = True
         return removed
 
@@ -213,7 +217,10 @@ class Matcher:
             channel_scores["dense"] = {i: dense[i] for i in eligible}
         if "lexical" in active:
             channel_scores["lexical"] = {i: lexical[i] for i in eligible}
-        fused = fuse(channel_scores, weights.channel_weights, method=fusion)
+        unseen = None
+        if weights.cross_language_fusion and len(channel_scores) > 1:
+            unseen = {"lexical": self._other_language(query.text, eligible)}
+        fused = fuse(channel_scores, weights.channel_weights, method=fusion, unseen=unseen)
         if weights.category_feedback > 0:
             fused = self._category_feedback(fused, weights)
         top_lexical = max((lexical[i] for i in eligible), default=0.0) if "lexical" in active else 0.0
@@ -245,6 +252,17 @@ class Matcher:
             "total_ms": (finished - started) * 1000,
         }
         return results
+
+    def _other_language(self, text: str, ids: Sequence[int]) -> set[int]:
+        """The ids among ``ids`` whose indexed text is not in the language of ``text``."""
+        language = text_language(text)
+        other = set()
+        for doc_id in ids:
+            if doc_id not in self._languages:
+                self._languages[doc_id] = terms_language(self.lexical.terms_of(doc_id)) if doc_id in self.lexical else language
+            if self._languages[doc_id] != language:
+                other.add(doc_id)
+        return other
 
     def _term_weights(self) -> TermWeights:
         """Focus of each query term on the kind of problem (see ``focus.py``), over the current catalog."""

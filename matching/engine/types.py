@@ -144,6 +144,10 @@ class RankingWeights:
         solution category: relevance is scaled by ``1 - f + f * share`` where share is the
         candidate category's part of the top ``depth`` fused scores (relative to the leading
         category).
+    cross_language_fusion (on): when the need and a solution are written in different
+        languages (Chinese / English), the lexical channel cannot see the pair; fuse that
+        candidate from the dense channel alone instead of reading the lexical zero as evidence
+        against it.
     """
 
     relevance_floor: float = 0.0
@@ -160,6 +164,7 @@ class RankingWeights:
     term_focus: bool = True
     category_feedback: float = 0.3
     category_feedback_depth: int = 10
+    cross_language_fusion: bool = True
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.relevance_floor <= 1.0:
