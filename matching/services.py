@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from marketplace.catalog.models import AuditEvent, Need
 from marketplace.catalog.selectors import solution_list
 from matching import jobs, selectors
+from matching.calibration import calibration
 from matching.engine import (
     IndexCorruptError,
     IndexMismatchError,
@@ -335,12 +336,16 @@ def _live_matches(need: Need, top_k: int) -> list[dict]:
 
 def _shown(results: list, solution_ids: list[int]) -> list[dict]:
     """Stored matches or live results (both carry rank, score, components, reasons and the
-    over-budget flag) beside their solution rows."""
+    over-budget flag) beside their solution rows, with the calibrated probability that the
+    solution is relevant and whether that makes it a strong match (``calibration.py``)."""
     records = solution_list().in_bulk(solution_ids)
+    calibrated = calibration()
     return [
         {
             "rank": r.rank,
             "score": r.score,
+            "probability": calibrated.probability(r.score),
+            "strong": calibrated.is_strong(r.score),
             "components": r.components,
             "reasons": r.reasons,
             "over_budget": r.over_budget,
