@@ -27,6 +27,7 @@ NAIVE_FILTERED = {
     "hard_region_filter": True,
     "hard_industry_filter": True,
     "cross_language_fusion": False,
+    "dense_language_alignment": 0.0,
 }
 
 # dense / lexical / fused rank by relevance alone, with no filter (their raw behaviour);
