@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from matching.engine import Matcher, NeedQuery
+from matching.engine.language import text_language
 from matching.engine.metrics import evaluate, over_budget_share
 
 
@@ -25,6 +26,8 @@ NAIVE_FILTERED = {
     "term_focus": False,
     "hard_region_filter": True,
     "hard_industry_filter": True,
+    "cross_language_fusion": False,
+    "dense_language_alignment": 0.0,
 }
 
 # dense / lexical / fused rank by relevance alone, with no filter (their raw behaviour);
@@ -64,13 +67,6 @@ def read_qrels(data: bytes) -> dict[str, dict[str, int]]:
             raise QrelsError(f'row {number}, column grade: must be 0, 1 or 2, got "{row["grade"]}"')
         qrels.setdefault(row["need_ref"], {})[row["solution_ref"]] = int(row["grade"])
     return qrels
-
-
-def text_language(text: str) -> str:
-    """"zh" when most of the text's letters are CJK characters, else "en"."""
-    letters = [char for char in text if char.isalpha()]
-    cjk = sum("\u4e00" <= char <= "\u9fff" or "\u3400" <= char <= "\u4dbf" for char in letters)
-    return "zh" if letters and cjk * 2 > len(letters) else "en"
 
 
 def language_slices(

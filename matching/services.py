@@ -32,6 +32,7 @@ from matching.vectors import (  # noqa: F401  (config, embedder and tokenizer ar
     need_vectors_ensure,
     tokenizer,
 )
+from matching.calibration import calibration
 from matching.engine import (
     FitAssessment,
     Matcher,
@@ -389,12 +390,16 @@ def _query_vector_known(need: Need, *, encode: bool) -> bool:
 
 def _shown(results: list, solution_ids: list[int]) -> list[dict]:
     """Stored matches or live results (both carry rank, score, components, reasons and the
-    over-budget flag) beside their solution rows."""
+    over-budget flag) beside their solution rows, with the calibrated probability that the
+    solution is relevant and whether that makes it a strong match (``calibration.py``)."""
     records = solution_list().in_bulk(solution_ids)
+    calibrated = calibration()
     return [
         {
             "rank": r.rank,
             "score": r.score,
+            "probability": calibrated.probability(r.score),
+            "strong": calibrated.is_strong(r.score),
             "components": r.components,
             "reasons": r.reasons,
             "over_budget": r.over_budget,

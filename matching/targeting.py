@@ -42,6 +42,7 @@ from marketplace.catalog.models import Need
 from matching import selectors
 from matching.engine import Matcher, RankedResult, assess_fit
 from matching.engine.fit import combine
+from matching.engine.language import text_language
 
 MARGIN = 0.05
 DENSE_EPSILON = 1e-4
@@ -87,7 +88,8 @@ def channel_scores(*, matcher: Matcher, solution_ids: Sequence[int], needs: Sequ
     texts = [selectors.need_query(need).text for need in needs]
     vectors = matcher.embedder.encode_queries(texts) if texts else np.zeros((0, matcher.embedder.dim))
     tokens = [_tokens(matcher, text) for text in texts]
-    dense, lexical = matcher.frontier_scores(tokens, vectors, list(solution_ids))
+    languages = [text_language(text) for text in texts]
+    dense, lexical = matcher.frontier_scores(tokens, vectors, list(solution_ids), languages)
     terms = {i: set(matcher.lexical.terms_of(i)) if i in matcher.lexical else set() for i in solution_ids}
     documents, total, _ = matcher.lexical.statistics(())
     return ChannelScores(

@@ -34,6 +34,7 @@ from .errors import IndexMismatchError
 from .focus import CategoryFocus
 from .fusion import FUSION_METHODS, fuse
 from .index import DEFAULT_APPROX_THRESHOLD, VectorIndex
+from .language import CrossLanguage
 from .lexical import BM25Index, TermWeights, Tokenizer
 from .fit import INDUSTRY_OTHER, REGION_NOT_SERVED, industry_fit, is_over_budget, region_fit
 from .ranker import rank
@@ -45,6 +46,7 @@ RECIPE_NAME = "solution-text"
 RECIPE_VERSION = 1
 RECIPE = f"{RECIPE_NAME}/v{RECIPE_VERSION}"
 CHANNELS = ("dense", "lexical")
+
 
 VECTOR_FILE = "vectors.idx"
 LEXICAL_FILE = "lexical.npz"
@@ -73,7 +75,7 @@ def document_text(facts: SolutionFacts, description: str, labels: Labels | None 
     )
 
 
-class Matcher:
+class Matcher(CrossLanguage):
     """Ranks the solution catalog for a need (see the module docstring)."""
 
     def __init__(
@@ -104,6 +106,8 @@ class Matcher:
         self._facts: dict[int, SolutionFacts] = {}
         self._focus = CategoryFocus()
         self._focus_stale = True
+        self._languages: dict[int, str] = {}
+        self._language_groups: dict[str, np.ndarray] | None = None
         self.last_timings: dict[str, float] = {}
 
     # ---------------------------------------------------------------------- content
@@ -166,6 +170,8 @@ class Matcher:
                 self.lexical.update_terms(facts.id, terms[facts.id])
             else:
                 self.lexical.update(facts.id, text)
+            self._languages.pop(facts.id, None)
+        self._language_groups = None
         self._focus_stale = True
         return len(batch)
 
@@ -174,6 +180,8 @@ class Matcher:
         self.vectors.remove([solution_id])
         self.lexical.remove(solution_id)
         removed = self._facts.pop(solution_id, None) is not None
+        self._languages.pop(solution_id, None)
+        self._language_groups = None
         self._focus_stale = True
         return removed
 
@@ -225,6 +233,9 @@ class Matcher:
         pool = max(candidate_pool, top_k)
         while True:
             dense, lexical = self._retrieve(query, query_vector, active, pool, term_weights)
+            offsets = {}
+            if weights.dense_language_alignment > 0 and query_vector is not None:
+                offsets = self._language_offsets(query.text, query_vector, dense, pool, weights.dense_language_alignment)
             eligible = [
                 doc_id
                 for doc_id in dense.keys() | lexical.keys()
@@ -238,12 +249,18 @@ class Matcher:
             min(lexical.values()) if len(lexical) >= pool else 0.0,
         )
         self._complete_scores(query, query_vector, active, eligible, dense, lexical, term_weights)
+        if offsets:
+            for doc_id in dense:
+                dense[doc_id] += offsets.get(self._language_of(doc_id) or "", 0.0)
         channel_scores: dict[str, dict[int, float]] = {}
         if "dense" in active:
             channel_scores["dense"] = {i: dense[i] for i in eligible}
         if "lexical" in active:
             channel_scores["lexical"] = {i: lexical[i] for i in eligible}
-        fused = fuse(channel_scores, weights.channel_weights, method=fusion)
+        unseen = None
+        if weights.cross_language_fusion and len(channel_scores) > 1:
+            unseen = {"lexical": self._other_language(query.text, eligible)}
+        fused = fuse(channel_scores, weights.channel_weights, method=fusion, unseen=unseen)
         if frontier is not None:
             frontier.update(self._frontier(channel_scores, fused, cuts, weights, pool))
         if weights.category_feedback > 0:
@@ -310,11 +327,17 @@ class Matcher:
         }
 
     def frontier_scores(
-        self, query_tokens: Sequence[Sequence[str]], query_vectors: np.ndarray, solution_ids: Sequence[int]
+        self,
+        query_tokens: Sequence[Sequence[str]],
+        query_vectors: np.ndarray,
+        solution_ids: Sequence[int],
+        query_languages: Sequence[str] | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Dense and lexical scores of a few solutions for many needs, given as their query
         vectors and tokens (rows: needs, columns: solutions; NaN for a solution not indexed):
-        one matrix product and the solutions' own BM25 terms, far cheaper than searching."""
+        one matrix product and the solutions' own BM25 terms, far cheaper than searching. With
+        the needs' languages, an other-language solution's dense score gets the offset a search
+        gives it (``dense_language_alignment``), so the scores compare with the stored frontier."""
         texts = query_tokens
         ids = list(solution_ids)
         present = [i for i in ids if i in self.vectors]
@@ -323,6 +346,8 @@ class Matcher:
         if present and len(texts):
             columns = [ids.index(i) for i in present]
             dense[:, columns] = np.asarray(query_vectors, dtype=np.float32) @ self.vectors.get_vectors(present).T
+            if query_languages is not None and self.weights.dense_language_alignment > 0:
+                dense[:, columns] += self.language_offset_matrix(query_vectors, query_languages, present)
             term_weights = self._term_weights() if self.weights.term_focus else None
             lexical[:, columns] = self.lexical.document_scores(texts, present, term_weights=term_weights)
         return dense, lexical

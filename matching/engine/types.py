@@ -153,6 +153,13 @@ class RankingWeights:
         solution category: relevance is scaled by ``1 - f + f * share`` where share is the
         candidate category's part of the top ``depth`` fused scores (relative to the leading
         category).
+    dense_language_alignment (0.75): the embedder scores a need lower against solutions
+        written in the other language (Chinese / English); their dense scores are raised by
+        this share of the gap between the need's mean score over its own language's solutions
+        and over theirs, and the best of each language are retrieved. 0 turns it off.
+    cross_language_fusion (off): fuse a pair whose need and solution are in different
+        languages from the dense channel alone (the lexical channel cannot see it) instead of
+        reading its lexical zero as evidence against it; measured and set aside (README).
     """
 
     relevance_floor: float = 0.0
@@ -169,12 +176,16 @@ class RankingWeights:
     term_focus: bool = True
     category_feedback: float = 0.3
     category_feedback_depth: int = 10
+    dense_language_alignment: float = 0.75
+    cross_language_fusion: bool = False
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.relevance_floor <= 1.0:
             raise ValueError("relevance_floor must be within [0, 1]")
         if not 0.0 <= self.category_feedback <= 1.0:
             raise ValueError("category_feedback must be within [0, 1]")
+        if not 0.0 <= self.dense_language_alignment <= 1.0:
+            raise ValueError("dense_language_alignment must be within [0, 1]")
         if self.category_feedback_depth < 1:
             raise ValueError("category_feedback_depth must be >= 1")
         for name in ("budget", "industry", "region", "speed", "track_record", "tier", "dense", "lexical"):

@@ -222,3 +222,28 @@ def test_a_lead_notification_names_the_place_in_the_readers_language():
         assert "(Boshan District, Zibo," in notification_text(notification)
         notification.params = {**params, "county": None}
         assert "(Zibo," in notification_text(notification)
+
+
+@pytest.mark.parametrize(
+    ("language", "fold", "reason"),
+    [("zh-hans", "更多选择", "这些方案对口的可能性不到一半"), ("en", "More options", "less than 50% likely to fit")],
+)
+def test_need_page_folds_the_weak_tail_with_its_reason(client, workspace, monkeypatch, language, fold, reason):
+    from matching import services as matching_services
+    from matching.calibration import Calibration
+    from matching.models import Match
+
+    stored = list(Match.objects.filter(need__ref="DEMO-N1").order_by("rank").select_related("solution"))
+    assert len(stored) >= 2 and stored[0].score > stored[1].score
+    cut = (stored[0].score + stored[1].score) / 2  # only the best match is strong
+    monkeypatch.setattr(matching_services, "calibration", lambda: Calibration((0.0, cut), (0.2, 0.8)))
+    _login(client, "demo-enterprise")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+
+    body = client.get("/workspace/needs/DEMO-N1/").content.decode()
+
+    shown, folded = body.split('data-matches="more"')
+    assert stored[0].solution.title in shown and "80%" in shown
+    assert fold in folded and reason in folded
+    assert all(m.solution.title in folded and m.solution.title not in shown for m in stored[1:])
+    assert "20%" in folded

@@ -184,7 +184,15 @@ class FitSerializer(serializers.Serializer):
 
 class MatchOutputSerializer(FitSerializer):
     rank = serializers.IntegerField()
-    score = serializers.FloatField()
+    score = serializers.FloatField(help_text="the ranking score 0-1: orders the results, not a probability")
+    probability = serializers.FloatField(
+        help_text="calibrated probability 0-1 that the solution is relevant to the need (fitted on the judged "
+        "development set); the percentage the need page shows"
+    )
+    strong = serializers.BooleanField(
+        help_text="probability at or above the calibration threshold (0.5); the need page folds the others "
+        "under 'more options'"
+    )
     solution = SolutionOutputSerializer(source="record")
 
 

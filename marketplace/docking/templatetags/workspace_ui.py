@@ -31,3 +31,15 @@ def percent(score) -> str:
         return f"{round(float(score) * 100)}%"
     except (TypeError, ValueError):
         return ""
+
+
+@register.filter
+def any_strong(matches) -> bool:
+    """Whether any of the need's matches is strong (calibrated probability at the threshold)."""
+    return any(match.get("strong") for match in matches)
+
+
+@register.filter
+def any_weak(matches) -> bool:
+    """Whether any match is folded under "more options"."""
+    return any(not match.get("strong") for match in matches)

@@ -28,6 +28,17 @@ def test_matches_leave_out_over_budget_unless_asked_and_then_flag_them(world):
     assert [m["rank"] for m in default] == list(range(1, len(default) + 1))
 
 
+def test_matches_carry_a_calibrated_probability_and_whether_they_are_strong(world):
+    from matching.calibration import calibration
+
+    rows = world.client("enterprise_a").get(f"/api/needs/{world.need_a.ref}/matches/").json()
+
+    assert rows
+    for row in rows:  # score stays for old clients; probability and strong are added
+        assert row["probability"] == calibration().probability(row["score"])
+        assert row["strong"] is (row["probability"] >= calibration().threshold)
+
+
 def test_compare_takes_one_to_three_known_solutions(world):
     client = world.client("enterprise_a")
     base = f"/api/needs/{world.need_a.ref}/compare/"

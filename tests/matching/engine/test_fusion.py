@@ -55,3 +55,23 @@ def test_fuse_dispatches_by_name() -> None:
         fuse(channels, {"dense": 0.0, "lexical": 0.0})
     with pytest.raises(ValueError, match=">= 0"):
         fuse(channels, {"dense": -1.0, "lexical": 1.0})
+
+
+def test_blend_fuses_an_unseen_pair_from_the_channels_that_see_it() -> None:
+    channels = {"dense": {1: 0.9, 2: 0.5, 3: 0.1}, "lexical": {1: 8.0, 2: 0.0, 3: 4.0}}
+    weights = {"dense": 0.6, "lexical": 0.4}
+    plain = blend(channels, weights)
+    aware = blend(channels, weights, unseen={"lexical": {2}})
+    # 2 cannot be matched by words: it keeps its dense relevance instead of 0.6 x it.
+    assert plain[2] == pytest.approx(0.6 * 0.5)
+    assert aware[2] == pytest.approx(0.5)
+    # The others are fused as before: lexical is normalised over the pairs it can see.
+    assert aware[1] == pytest.approx(1.0)
+    assert aware[3] == pytest.approx(0.0)
+
+
+def test_rrf_scales_an_unseen_pair_by_the_channels_that_see_it() -> None:
+    channels = {"dense": {1: 0.9, 2: 0.5}, "lexical": {1: 3.0, 2: 0.0}}
+    aware = rrf(channels, {"dense": 1.0, "lexical": 1.0}, k=60, unseen={"lexical": {2}})
+    assert aware[1] == pytest.approx(1.0)
+    assert aware[2] == pytest.approx(61 / 62)

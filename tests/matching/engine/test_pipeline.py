@@ -206,3 +206,29 @@ def test_term_focus_lets_the_problem_outweigh_the_trade(hashing: HashingEmbedder
         if facts.category != "mes" and "ceramics" in facts.industries:
             matcher.remove(facts.id)
     assert matcher._term_weights()("陶瓷") != pytest.approx(before)
+
+
+def test_dense_scores_are_aligned_across_languages(hashing: HashingEmbedder, catalog: list) -> None:
+    english = (make_facts(5, title="KilnPilot", category="energy"),
+               "Kiln combustion optimisation: reads kiln temperature and gas flow and tunes the air-fuel ratio")  # fmt: skip
+    matcher = build(hashing, [*catalog, english])
+    query = make_query()
+    vector = hashing.encode_queries([query.text])[0]
+    dense: dict[int, float] = {}
+
+    offsets = matcher._language_offsets(query.text, vector, dense, 1, 0.75)
+
+    assert matcher._language_of(5) == "en" and matcher._language_of(1) == "zh"
+    assert set(offsets) == {"en"} and offsets["en"] > 0  # a Chinese need scores English text lower
+    assert list(dense) == [5]  # the best English solution joins the candidates
+    aligned = matcher.search(query, top_k=5, structured=False)
+    plain = matcher.search(query, top_k=5, structured=False, weights=RankingWeights(dense_language_alignment=0.0))
+    semantic = {r.solution.id: r.components["semantic"] for r in aligned}
+    plain_semantic = {r.solution.id: r.components["semantic"] for r in plain}
+    assert semantic[5] == pytest.approx(plain_semantic[5] + offsets["en"], abs=1e-3)  # components are rounded
+    assert semantic[1] == pytest.approx(plain_semantic[1], abs=1e-3)  # the need's own language is left alone
+
+
+def test_dense_language_alignment_is_validated() -> None:
+    with pytest.raises(ValueError):
+        RankingWeights(dense_language_alignment=1.5)
