@@ -21,18 +21,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from marketplace.docking.forms import workspace as forms
 from marketplace.catalog import models
 from marketplace.catalog import selectors as catalog_selectors
-from marketplace.docking import selectors
-from marketplace.docking import services
 from marketplace.catalog.selectors import FilterError
+from marketplace.docking import selectors, services
+from marketplace.docking.forms import workspace as forms
+from marketplace.docking.models import Lead, Notification, Proposal
 from marketplace.docking.services import notifications, workflow
 from marketplace.docking.views.access import role_required
 from matching import plans
 from matching import services as matching
 from matching.models import Match
-from marketplace.docking.models import Lead, Notification, Proposal
 
 PAGE_SIZE = 20
 COMPARE_MAX = 3
