@@ -99,7 +99,11 @@ bench-load: export API_THROTTLE_USER = 100000/minute
 bench-load: BENCH_REQUESTS ?= 2000
 bench-load: install
 	$(BIN)/python manage.py collectstatic --no-input -v0
+	mkdir -p var
+	if [ "$$MATCHING_JOBS" = celery ]; then $(BIN)/celery -A config worker --pool solo --detach \
+		--pidfile $(CURDIR)/var/bench-celery.pid --logfile $(CURDIR)/var/bench-celery.log; fi
 	$(BIN)/gunicorn -c config/gunicorn.py --access-logfile /dev/null --pid var/bench-gunicorn.pid --daemon
 	for i in $$(seq 60); do curl -sf http://127.0.0.1:8077/solutions/ >/dev/null && break; sleep 1; done
 	$(BIN)/python manage.py bench_load --base-url http://127.0.0.1:8077 --requests $(BENCH_REQUESTS) \
-		--gunicorn-pid $$(cat var/bench-gunicorn.pid); status=$$?; kill $$(cat var/bench-gunicorn.pid); exit $$status
+		--gunicorn-pid $$(cat var/bench-gunicorn.pid); status=$$?; kill $$(cat var/bench-gunicorn.pid); \
+		[ -f var/bench-celery.pid ] && kill $$(cat var/bench-celery.pid); rm -f var/bench-celery.pid; exit $$status

@@ -46,8 +46,16 @@ WEIGHT_TEXTS = {
         _("前几名候选的类别说明需求属于哪类问题；其他类别的候选相关度乘以 1 − f + f × 该类别占比（0–1，默认 0.3）。"),
     ),
     "category_feedback_depth": (_("类别反馈深度"), _("用来判断需求类别的前几名候选数（默认 10）。")),
+    "dense_language_alignment": (
+        _("跨语言语义对齐"),
+        _("模型给另一种语言（中文/英文）写的方案打分偏低：按需求对两种语言方案的平均分之差的这一比例抬高它们，并召回每种语言的最佳方案（0–1，默认 0.75；0 关闭）。"),
+    ),
+    "cross_language_fusion": (
+        _("跨语言只用语义通道"),
+        _("需求与方案语言不同时，关键词通道看不到这一对，只用语义通道融合，而不把关键词零分当作反证（默认关闭）。"),
+    ),
 }
-UNIT_INTERVAL = {"relevance_floor", "category_feedback"}
+UNIT_INTERVAL = {"relevance_floor", "category_feedback", "dense_language_alignment"}
 
 
 class MatchLabelForm(forms.Form):
