@@ -26,7 +26,7 @@ from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from marketplace.catalog.models import Category, City, County, Need, Solution
-from matching import evaluation, selectors, services
+from matching import evaluation, jobs, selectors, services
 from matching.engine import NeedQuery, RankingWeights
 from matching.models import IndexState, Match, MatchLabel, RankingSettings
 from matching.queries import QueryFileError, queries_from_file
@@ -98,6 +98,31 @@ def evaluation_report(*, refresh: bool = False) -> dict:
             report[name] = evaluation.run(matcher, found[0], found[1])
     cache.set(key, report, timeout=CACHE_SECONDS)
     return {**report, "cached": False}
+
+
+COMPUTING_KEY = "staff:evaluation:computing"
+
+
+def evaluation_compute() -> None:
+    """Job: compute the evaluation and cache it. It runs in a worker (or the embedded job
+    thread), never in a request: the whole run is 10 variants x every judged need."""
+    try:
+        evaluation_report(refresh=True)
+    finally:
+        cache.delete(COMPUTING_KEY)
+
+
+def evaluation_cached() -> dict | None:
+    """The cached evaluation at the current index, labels and weights, or None."""
+    report = cache.get(_cache_key())
+    return {**report, "cached": True} if report is not None else None
+
+
+def evaluation_request(*, again: bool = False) -> None:
+    """Queue ``evaluation_compute`` unless one is already queued (``again``: even if the cached
+    one is current, as the dashboard's recompute button asks)."""
+    if cache.add(COMPUTING_KEY, True, timeout=15 * 60) or again:
+        jobs.enqueue(evaluation_compute)
 
 
 def product_row(rows: list[dict] | None) -> dict | None:

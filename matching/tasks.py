@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from matching import jobs, services
+from matching import jobs, quality, services
 
 
 @shared_task(
@@ -18,3 +18,17 @@ from matching import jobs, services
 )
 def need_matches_update() -> None:
     services.need_matches_update()
+
+
+@shared_task(
+    name=jobs.job_name(quality.evaluation_compute),
+    acks_late=True,
+    autoretry_for=(Exception,),
+    retry_backoff=5,
+    retry_backoff_max=300,
+    max_retries=3,
+    ignore_result=True,
+)
+def evaluation_compute() -> None:
+    """The staff dashboard's offline evaluation, computed off the request path."""
+    quality.evaluation_compute()

@@ -339,3 +339,18 @@ def test_csv_export_in_english_names_the_columns_in_english(client, marketplace)
     header = next(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert header[:2] == ["City", "County"] and header[-1] == "Total"
     assert all(row[0] in ("Zibo", "淄博市", "Province total") for row in csv.reader(io.StringIO(response.content.decode("utf-8-sig"))) if row and row[0] not in ("City",))
+
+
+def test_the_evaluation_is_computed_by_a_job_never_in_the_request(client, marketplace, monkeypatch):
+    from matching import evaluation, jobs, quality
+
+    queued = []
+    monkeypatch.setattr(jobs, "enqueue", lambda function, **kwargs: queued.append(function))  # a worker's queue
+    monkeypatch.setattr(evaluation, "run", lambda *args, **kwargs: pytest.fail("evaluated inside a request"))
+    cache.clear()
+
+    body = login(client, "demo-admin").get("/staff/").content.decode()
+    client.get("/staff/")  # a second look while it is still queued queues nothing more
+
+    assert queued == [quality.evaluation_compute]
+    assert "离线评估正在后台计算" in body and 'data-variant="' not in body

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
@@ -39,6 +40,9 @@ FUNNEL_STEPS = {
     "accepted": gettext_lazy("企业接受方案"),
     "contracted": gettext_lazy("签约"),
 }
+EVALUATION_DONE = gettext_lazy("离线评估已重新计算。")
+EVALUATION_QUEUED = gettext_lazy("离线评估正在后台重新计算，请稍后刷新页面。")
+EVALUATION_COMPUTING = gettext_lazy("离线评估正在后台计算（约几分钟），请稍后刷新页面。")
 INDEX_MISSING = gettext_lazy("匹配索引尚未建立，无法计算离线评估。请先运行 build_index。")
 MAX_SKIP = 10_000
 
@@ -59,17 +63,27 @@ def _rows(rows: list[dict] | None) -> list[dict] | None:
 @staff_required
 @require_http_methods(["GET", "POST"])
 def dashboard(request: HttpRequest) -> HttpResponse:
-    if request.method == "POST":  # recompute the offline evaluation now
+    if request.method == "POST":  # recompute the offline evaluation, in the background
+        asked = timezone.now()
         try:
-            quality.evaluation_report(refresh=True)
-            messages.success(request, _("离线评估已重新计算。"))
-        except services.IndexUnavailable:
+            quality.evaluation_request(again=True)
+        except services.IndexUnavailable:  # where jobs run inline
             messages.error(request, INDEX_MISSING)
+            return redirect("staff:dashboard")
+        report = quality.evaluation_cached()
+        done = report is not None and report["computed_at"] >= asked
+        messages.success(request, EVALUATION_DONE if done else EVALUATION_QUEUED)
         return redirect("staff:dashboard")
-    try:
-        report = quality.evaluation_report()
-    except services.IndexUnavailable:
-        report = None
+    report = quality.evaluation_cached()
+    if report is None:  # a worker computes it; where jobs run inline it is there at once
+        try:
+            quality.evaluation_request()
+        except services.IndexUnavailable:
+            pass
+        report = quality.evaluation_cached()
+        report = {**report, "cached": False} if report else None
+    # Without an index (and not allowed to build one) there is nothing to wait for.
+    computing = report is None and (services.index_built() or services.config()["AUTO_REBUILD"])
     steps = metrics.funnel()
     for step in steps:
         step["label"] = FUNNEL_STEPS[step["key"]]
@@ -78,6 +92,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "dev_rows": _rows(report["dev"]) if report else None,
         "label_rows": _rows(report["labels"]) if report else None,
         "index_missing": INDEX_MISSING,
+        "computing": computing,
+        "computing_message": EVALUATION_COMPUTING,
         "funnel": steps,
         "coverage": quality.coverage(),
         "exposure": metrics.exposure(),
