@@ -44,6 +44,19 @@ def job_name(function: Callable[..., object]) -> str:
     return f"{function.__module__}.{function.__qualname__}"
 
 
+#: Celery options of every job's task: the jobs are idempotent and read the database, so a task
+#: is acknowledged late (a killed worker's task is delivered again) and retried with backoff.
+RETRIED_TASK = {
+    "acks_late": True,
+    "autoretry_for": (Exception,),
+    "retry_backoff": 5,
+    "retry_backoff_max": 300,
+    "retry_jitter": True,
+    "max_retries": 8,
+    "ignore_result": True,
+}
+
+
 def enqueue(function: Callable[..., object], **kwargs: object) -> Future | None:
     if mode() == "sync":
         function(**kwargs)

@@ -10,15 +10,7 @@ from matching import jobs
 
 from .services import sync
 
-RETRIED = {
-    "acks_late": True,
-    "autoretry_for": (Exception,),
-    "retry_backoff": 5,
-    "retry_backoff_max": 300,
-    "retry_jitter": True,
-    "max_retries": 8,
-    "ignore_result": True,
-}
+RETRIED = jobs.RETRIED_TASK
 
 
 @shared_task(name=jobs.job_name(sync.solutions_changed), **RETRIED)

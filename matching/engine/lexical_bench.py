@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from .lexical import BM25Index, Tokenizer
+from .scale_bench import rss_bytes
 
 __all__ = ["bench_lexical", "synthetic_solution_texts"]
 
@@ -61,14 +62,6 @@ def synthetic_solution_texts(n: int, catalog: Sequence[dict[str, str]], *, seed:
         titles, sentences = pools[rng.randrange(len(pools))]
         texts.append([rng.choice(titles), *rng.sample(sentences, min(len(sentences), rng.randint(4, 8)))])
     return texts
-
-
-def _rss_bytes() -> int:
-    with open("/proc/self/status", encoding="ascii") as handle:
-        for line in handle:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-    return 0
 
 
 def bench_lexical(
@@ -107,7 +100,7 @@ def bench_lexical(
     report["memo_mismatches"] = sum(counts(p) != d for p, d in zip(pieces, direct, strict=False))
     log(f"tokenize {report['tokenize_docs_per_s']} docs/s; memo mismatches {report['memo_mismatches']}")
     gc.collect()
-    rss_before = _rss_bytes()
+    rss_before = rss_bytes()
     postings = 0
 
     def documents() -> Any:
@@ -129,7 +122,7 @@ def bench_lexical(
     report["postings"] = postings
     memo.clear()
     gc.collect()
-    report["rss_growth_bytes"] = _rss_bytes() - rss_before
+    report["rss_growth_bytes"] = rss_bytes() - rss_before
     if hasattr(index, "memory_bytes"):
         report["array_bytes"] = index.memory_bytes()
     report["vocabulary"] = len(getattr(index, "_terms", getattr(index, "_postings", ())))

@@ -42,7 +42,8 @@ K = 10
 # ------------------------------------------------------------------------------- data
 
 
-def _rss_bytes() -> int:
+def rss_bytes() -> int:
+    """This process's resident memory (Linux)."""
     with open("/proc/self/status", encoding="ascii") as handle:
         for line in handle:
             if line.startswith("VmRSS:"):
@@ -248,7 +249,7 @@ def bench_scale(
         if only and not any(word.lower() in config.name.lower() for word in only):
             continue
         gc.collect()
-        rss_before = _rss_bytes()
+        rss_before = rss_bytes()
         faiss.omp_set_num_threads(2)  # builds may use both cores
         build_started = time.perf_counter()
         index = config.build(data)
@@ -258,7 +259,7 @@ def bench_scale(
             "index": config.name,
             "build_s": round(build_s, 1),
             "bytes": _index_bytes(index, config.faiss_index),
-            "rss_growth_bytes": _rss_bytes() - rss_before,
+            "rss_growth_bytes": rss_bytes() - rss_before,
         }
         if "IVF" in config.name:
             row["coarse_training_s_shared"] = round(shared.get("train_s", 0.0), 1)
