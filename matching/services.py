@@ -363,8 +363,13 @@ def need_matches(
 
 
 def matching_pending(need: Need) -> bool:
-    """Whether an open need's matches are still being computed (none stored yet)."""
-    return need.status == Need.Status.OPEN and not Match.objects.filter(need=need).exists()
+    """Whether an open need's first matches are still being computed: none stored, and it was
+    never matched (a need matched with no result that fits is not pending)."""
+    return (
+        need.status == Need.Status.OPEN
+        and not Match.objects.filter(need=need).exists()
+        and not NeedVector.objects.filter(need=need, matched_at__isnull=False).exists()
+    )
 
 
 def _live_matches(need: Need, top_k: int, *, inline: bool = False) -> list[dict]:

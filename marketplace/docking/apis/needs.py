@@ -198,7 +198,10 @@ class MatchOutputSerializer(FitSerializer):
 
 class NeedMatchesApi(APIView):
     """The need's best solutions, ranked and explained; over-budget ones only when asked
-    (``include_over_budget=true``), and then flagged."""
+    (``include_over_budget=true``), and then flagged. While a new need is still being matched
+    the answer is 202 with an empty list and a Retry-After (seconds): ask again then."""
+
+    pending_wait = 5  # seconds, sent as Retry-After while the first matches are computed
 
     permission_classes = [IsEnterpriseOrStaff]
 
@@ -207,7 +210,7 @@ class NeedMatchesApi(APIView):
             OpenApiParameter("include_over_budget", OpenApiTypes.BOOL, default=False),
             OpenApiParameter("top", OpenApiTypes.INT, description="1-50, default 10"),
         ],
-        responses=MatchOutputSerializer(many=True),
+        responses={200: MatchOutputSerializer(many=True), 202: MatchOutputSerializer(many=True)},
     )
     def get(self, request: Request, ref: str) -> Response:
         need = _need_for(request, ref)
@@ -220,6 +223,8 @@ class NeedMatchesApi(APIView):
             )
         except matching.IndexUnavailable:
             raise IndexNotReady() from None
+        if not rows and matching.matching_pending(need):
+            return Response([], status=status.HTTP_202_ACCEPTED, headers={"Retry-After": str(self.pending_wait)})
         return Response(MatchOutputSerializer(rows, many=True).data)
 
     class Params(serializers.Serializer):

@@ -297,3 +297,21 @@ def test_unknown_refs_are_field_errors(world):
     assert proposal.status_code == label.status_code == 400
     assert proposal.json() == {"need": [str(UNKNOWN_NEED)], "solution": [str(UNKNOWN_SOLUTION)]}
     assert label.json() == {"solution": [str(UNKNOWN_SOLUTION)]}
+
+
+def test_matches_of_a_need_still_being_matched_answer_202_with_retry_after(world, settings):
+    from matching import services
+    from matching.models import Match, NeedVector
+
+    settings.MATCHING = {**settings.MATCHING, "JOBS": "celery"}  # a worker computes them: a GET never does
+    Match.objects.filter(need=world.need_a).delete()
+    NeedVector.objects.filter(need=world.need_a).update(matched_at=None)
+    client = world.client("enterprise_a")
+
+    pending = client.get(f"/api/needs/{world.need_a.ref}/matches/")
+    services.need_vectors_ensure([world.need_a])
+    services.needs_stamp([world.need_a], version=services.index_version())  # matched, nothing fits
+    matched_to_nothing = client.get(f"/api/needs/{world.need_a.ref}/matches/")
+
+    assert (pending.status_code, pending.json(), pending["Retry-After"]) == (202, [], "5")
+    assert (matched_to_nothing.status_code, matched_to_nothing.json()) == (200, [])
