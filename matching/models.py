@@ -160,7 +160,8 @@ class SolutionVector(models.Model):
 class NeedVector(models.Model):
     """A need's query vector (model ``identity``, ``text_hash`` of the query text) and the stamp of
     its stored matches: ``matched_version`` is the index version they were computed against and
-    ``matched_hash`` the query (text, budget, industry, place, timeline) they were computed for.
+    ``matched_hash`` the query (text, budget, industry, place, timeline) and ranking weights they
+    were computed for.
     An open need whose stamp is behind either is pending."""
 
     need = models.OneToOneField(Need, primary_key=True, on_delete=models.CASCADE, related_name="vector")

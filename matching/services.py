@@ -262,9 +262,11 @@ def needs_advance(*, since: int, keep: Iterable[Need]) -> int:
 
 
 def needs_stamp(needs: Iterable[Need], *, version: int) -> None:
-    """Record that these needs' stored matches reflect index ``version`` and their current query.
-    A need edited meanwhile keeps an older query hash and stays pending."""
-    hashes = {need.pk: store.query_hash(selectors.need_query(need)) for need in needs}
+    """Record that these needs' stored matches reflect index ``version``, their current query and
+    the weights in force. A need edited (or weights saved) meanwhile keeps an older hash and stays
+    pending."""
+    ranking = weights().to_dict()
+    hashes = {need.pk: store.query_hash(selectors.need_query(need), ranking) for need in needs}
     rows = list(NeedVector.objects.filter(need_id__in=list(hashes)))
     now = timezone.now()
     for row in rows:

@@ -1,7 +1,7 @@
 """What is pending: not yet reflected in the index (a solution whose stored vector was made from
 another model, or from older text or facts, or is missing; a stored vector of a solution no
 longer active) or in the stored matches (an open need never matched, matched against an older
-index version, or for an older query). Read by ``matching_status``, the sweep and /health/.
+index version, for an older query, or under other ranking weights). Read by ``matching_status``, the sweep and /health/.
 
 Everything is judged from the database's content (``matching.store`` hashes), not from which
 job ran, so a lost message, a killed worker or a crash between commit and enqueue only delays
@@ -75,9 +75,10 @@ def pending() -> Pending:
         "need_id", "matched_version", "matched_hash", "matched_at")}
     needs = list(selectors.open_needs())
     result.needs_open = len(needs)
+    ranking = services.weights().to_dict()
     for need in needs:
         stamp = stamps.get(need.pk)
-        if stamp is None or stamp[2] is None or stamp[1] != store.query_hash(selectors.need_query(need)):
+        if stamp is None or stamp[2] is None or stamp[1] != store.query_hash(selectors.need_query(need), ranking):
             result.need_ids.append(need.pk)
             oldest.append(need.updated_at)
         elif stamp[0] < version:  # pending since the first change of the index after it was matched

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+from collections.abc import Mapping
 
 import numpy as np
 
@@ -36,9 +37,12 @@ def state_hash(facts: SolutionFacts, text: str) -> str:
     return _digest({"text": text, "facts": dataclasses.asdict(facts)})
 
 
-def query_hash(query: NeedQuery) -> str:
-    """What a need's search reads: its text, budget, industry, place and timeline."""
-    return _digest(dataclasses.asdict(query))
+def query_hash(query: NeedQuery, ranking: Mapping | None = None) -> str:
+    """What a need's stored matches depend on: its text, budget, industry, place and timeline,
+    and the ranking weights in force (``ranking``, their ``to_dict()``), so that saving new
+    weights leaves every open need pending until it is re-matched."""
+    payload = dataclasses.asdict(query)
+    return _digest(payload if ranking is None else {"query": payload, "weights": dict(ranking)})
 
 
 def to_bytes(vector: np.ndarray) -> bytes:

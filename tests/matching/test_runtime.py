@@ -57,6 +57,18 @@ def test_a_need_matched_against_an_older_index_is_pending(built):
     assert matching_status()["needs_pending"] == 1
 
 
+def test_needs_matched_under_other_ranking_weights_are_pending(built, settings, django_user_model):
+    services.need_matches_update()
+    settings.MATCHING = {**settings.MATCHING, "JOBS": "celery"}  # the re-match job is lost: broker down
+    staff = django_user_model.objects.create_user("weights-admin", is_staff=True)
+
+    services.ranking_weights_save(actor=staff, values={**services.weights().to_dict(), "industry": 0.2})
+
+    assert matching_status()["needs_pending"] == 1  # the sweep re-matches it
+    services.need_matches_update()
+    assert matching_status()["needs_pending"] == 0
+
+
 def test_the_sweep_queues_every_pending_job_and_then_nothing(built, monkeypatch):
     kiln = Solution.objects.get(ref="S-KILN")
     Solution.objects.filter(pk=kiln.pk).update(title="窑炉智能看火")
