@@ -158,6 +158,7 @@ def maxscore_candidates(
     if not touched:
         return np.zeros(0, dtype=np.int64), np.zeros(0)
     candidates = _distinct(touched, index._used_slots)
+    threshold = max(threshold, _kth_partial(index, candidates, scores, k))
     candidates = candidates[scores[candidates] + bound_left >= threshold]
     if stats is not None:
         stats.update(postings=sum(t[2] for t in terms), walked=sum(len(t) for t in touched), skipped_terms=len(skipped))
@@ -177,8 +178,18 @@ def maxscore_candidates(
             tfs = index._post_tf[start:stop][where[found]].astype(np.float64)
             norm = k1 * (1.0 - b) + (k1 * b / avgdl) * index._doc_len[slots].astype(np.float64)
             scores[slots] += (weight * (k1 + 1.0)) * tfs / (tfs + norm)
+        threshold = max(threshold, _kth_partial(index, candidates, scores, k))
         candidates = candidates[scores[candidates] + bound_left >= threshold]
     return candidates, scores[candidates]
+
+
+def _kth_partial(index: BM25Index, candidates: np.ndarray, scores: np.ndarray, k: int) -> float:
+    """A lower bound on the k-th best score: the k-th best partial score of live candidates
+    (a partial score never exceeds the document's full score), less the rounding slack."""
+    live = candidates[index._slot_ids[candidates] >= 0]
+    if live.size < k:
+        return 0.0
+    return -float(np.partition(-scores[live], k - 1)[k - 1]) * (1.0 - _EPSILON)
 
 
 def _distinct(slot_arrays: list[np.ndarray], used_slots: int) -> np.ndarray:
