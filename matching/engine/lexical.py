@@ -30,6 +30,7 @@ import numpy as np
 
 from ._locks import RWLock
 from .lexical_files import BM25Files
+from .lexical_prune import impact_bounds, maxscore_candidates
 from .tokenizer import DEFAULT_USERDICT, Tokenizer, stem
 
 __all__ = ["DEFAULT_USERDICT", "BM25Index", "TermWeights", "Tokenizer", "stem"]
@@ -37,6 +38,10 @@ __all__ = ["DEFAULT_USERDICT", "BM25Index", "TermWeights", "Tokenizer", "stem"]
 #: Factor on a query term's IDF (1.0 = plain BM25).
 TermWeights = Callable[[str], float]
 
+#: Above this many documents a search skips the postings that cannot reach the top k (exact):
+#: MaxScore lost to scoring every posting at 100,000 synthetic solutions and won at 1,000,000
+#: (README, "Scale").
+PRUNE_ABOVE = 500_000
 
 
 class BM25Index(BM25Files):
@@ -63,8 +68,7 @@ class BM25Index(BM25Files):
         k1: float = 1.2,
         b: float = 0.75,
         seal_every: int = 20_000,
-        prune_above: int | None = None,
-        common_share: float = 0.05,
+        prune_above: int | None = PRUNE_ABOVE,
     ) -> None:
         if k1 < 0 or not 0 <= b <= 1:
             raise ValueError("BM25 needs k1 >= 0 and 0 <= b <= 1")
@@ -74,9 +78,9 @@ class BM25Index(BM25Files):
         self.k1 = k1
         self.b = b
         self.seal_every = seal_every
-        # Two-stage search above this many documents (see ``search``); None: always exact.
+        # MaxScore above this many documents (see ``search``); None: every posting scored.
         self.prune_above = prune_above
-        self.common_share = common_share
+        self._bounds: tuple[np.ndarray, float] | None = None  # see _impact_bounds
         self._lock = RWLock()
         self._vocab: dict[str, int] = {}
         self._terms: list[str] = []
@@ -202,6 +206,7 @@ class BM25Index(BM25Files):
         self._post_tf = all_tfs[order]
         counts = np.bincount(all_terms, minlength=vocabulary)
         self._post_ptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        self._bounds = None
         self._df = np.zeros(vocabulary, dtype=np.int64)
         self._df[: len(counts)] += counts
         for counts_of_doc in self._open_docs.values():
@@ -354,40 +359,26 @@ class BM25Index(BM25Files):
             scores += idf * (self.k1 + 1.0) * tfs / (tfs + norm)
         return scores
 
-    def _pruned_candidates(self, query_terms: list[tuple[str, float]], k: int) -> np.ndarray | None:
-        """Stage one of a large index's search: slots scored by the query's rarer terms only
-        (document frequency at most ``common_share`` of the documents), best ``max(4k, 1000)``.
-        Terms found in many documents carry most of the postings (over 90% on the synthetic
-        catalog) but little of the IDF; stage two scores the candidates exactly with every term.
-        None when the query has no rare term (then everything is scored)."""
-        limit = self.common_share * len(self._slot_of)
-        rare = []
-        for term, factor in query_terms:
-            term_id = self._vocab.get(term)
-            if term_id is not None and 0 < self._df[term_id] <= limit:
-                rare.append((term, factor))
-        if not rare:
-            return None
-        partial = self._score_all(rare)
-        if partial is None:
-            return None
-        hits = np.flatnonzero(partial > 0)
-        hits = hits[self._slot_ids[hits] >= 0]
-        keep = max(4 * k, 1000)
-        if hits.size > keep:
-            hits = hits[np.argpartition(-partial[hits], keep - 1)[:keep]]
-        return hits
+    def _impact_bounds(self) -> tuple[np.ndarray, float]:
+        """Per term the largest BM25 term-frequency factor over its sealed postings, and the
+        average length it was computed at (caller holds the read lock; computed once per seal)."""
+        bounds = self._bounds
+        if bounds is None:
+            avgdl = max(self._total_len / max(len(self._slot_of), 1), 1e-9)
+            impacts = impact_bounds(
+                self._post_ptr, self._post_slot, self._post_tf, self._doc_len, k1=self.k1, b=self.b, avgdl=avgdl
+            )
+            bounds = self._bounds = (impacts, avgdl)  # a benign race: readers compute the same
+        return bounds
 
     def search(
         self, query_text: str, k: int = 10, *, term_weights: TermWeights | None = None
     ) -> list[tuple[int, float]]:
         """Top-``k`` documents with a positive score, best first (ties by smaller id).
 
-        Every posting of every query term is scored (exact), unless ``prune_above`` is set and
-        the index is larger: then the search runs in two stages (:meth:`_pruned_candidates`),
-        whose returned scores are exact but whose pool can miss documents matching mostly the
-        query's common terms. Off by default: at a million synthetic solutions it was 3x
-        faster but its 200-candidate pool held only 72% of the exact pool (``bench_lexical``).
+        Exact either way: above ``prune_above`` documents by MaxScore (``lexical_prune``), which
+        skips the postings that cannot change the top k; otherwise every posting of every query
+        term is scored.
         """
         if k < 1:
             raise ValueError("k must be >= 1")
@@ -395,10 +386,18 @@ class BM25Index(BM25Files):
         self._fresh_statistics()
         with self._lock.read():
             if self.prune_above is not None and len(self._slot_of) > self.prune_above:
-                candidates = self._pruned_candidates(query_terms, k)
-                if candidates is not None:
-                    exact = self._score_slots(query_terms, candidates)
-                    ids = self._slot_ids[candidates]
+                found = maxscore_candidates(self, query_terms, k)
+                if found is not None:
+                    slots, summed = found
+                    live = (self._slot_ids[slots] >= 0) & (summed > 0)
+                    slots, summed = slots[live], summed[live]
+                    if slots.size > k:  # the k best and their ties, with room for rounding
+                        kth_best = -np.partition(-summed, k - 1)[k - 1]
+                        slots = slots[summed >= kth_best * (1.0 - 1e-9)]
+                    # Summed again in the query's term order, as every other path sums: equal
+                    # scores stay equal, so ties fall to the smaller id as in the full search.
+                    exact = self._score_slots(query_terms, slots)
+                    ids = self._slot_ids[slots]
                     order = np.lexsort((ids, -exact))[:k]
                     return [(int(ids[i]), float(exact[i])) for i in order if exact[i] > 0]
             scores = self._score_all(query_terms)

@@ -67,12 +67,14 @@ class BM25Files:
         with self._lock.write():
             self.seal_locked()
             self._fix_df()
+            bounds, bounds_avgdl = self._impact_bounds()
             header = {
                 "format": self.FORMAT,
                 "tokenizer": self.tokenizer.identity,
                 "k1": self.k1,
                 "b": self.b,
                 "count": len(self._slot_of),
+                "impact_avgdl": bounds_avgdl,
                 "saved_at": datetime.now(UTC).isoformat(timespec="seconds"),
             }
             buffer = io.BytesIO()
@@ -86,6 +88,7 @@ class BM25Files:
                 df=self._df[: len(self._terms)],
                 slot_ids=self._slot_ids[: self._used_slots],
                 doc_len=self._doc_len[: self._used_slots],
+                impact_bounds=bounds,
             )
         atomic_write(path, [buffer.getvalue()])
 
@@ -136,6 +139,9 @@ class BM25Files:
         )
         if not consistent:
             raise IndexCorruptError(f"{path}: BM25 arrays disagree with each other or with the header")
+        bounds = arrays.get("impact_bounds")  # files saved before MaxScore have none: computed when needed
+        if bounds is not None and len(bounds) == len(index._terms) and header.get("impact_avgdl"):
+            index._bounds = (bounds.astype(np.float32), float(header["impact_avgdl"]))
         return index
 
     @classmethod

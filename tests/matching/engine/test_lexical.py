@@ -3,6 +3,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from matching.engine.errors import IndexCorruptError, IndexMismatchError, IndexMissingError
@@ -261,20 +262,72 @@ def test_binary_file_round_trip_after_removals_and_legacy_json(tmp_path: Path) -
     assert_same_results(BM25Index.load(legacy, TOKENIZER).search("余热", 5), index.search("余热", 5))
 
 
-def test_two_stage_search_of_large_indexes_returns_exact_scores() -> None:
-    texts = {i: f"窑炉 余热 回收 系统 方案{'空压机' if i % 3 == 0 else ''}{'排产' if i % 7 == 0 else ''}" for i in range(1, 60)}
-    exact = BM25Index(TOKENIZER)
-    pruned = BM25Index(TOKENIZER, seal_every=10, prune_above=0, common_share=0.4)  # 空压机 and 排产 are rare
-    for doc_id, text in texts.items():
-        exact.add(doc_id, text)
-        pruned.add(doc_id, text)
-    for query in ("空压机 排产 余热", "排产系统", "空压机"):
-        assert_same_results(pruned.search(query, 5), exact.search(query, 5))
-    # only common terms: falls back to scoring everything
-    assert_same_results(pruned.search("窑炉 余热", 5), exact.search("窑炉 余热", 5))
-    ids = [3, 7, 21, 999]
-    assert pruned.score("空压机 排产 余热", ids) == pytest.approx(exact.score("空压机 排产 余热", ids))
-    pruned.common_share = 0.2  # now 空压机 (in a third of the documents) is common: stage one ignores it
-    found = pruned.search("空压机 排产 余热", 5)
-    assert {doc for doc, _ in found} <= {7, 14, 21, 28, 35, 42, 49, 56}  # only documents with 排产
-    assert dict(found) == pytest.approx(exact.score("空压机 排产 余热", [doc for doc, _ in found]))
+def _random_corpus(seed: int, count: int) -> dict[int, dict[str, int]]:
+    """Documents of a Zipf-like vocabulary ("w0z" in most documents, "w199z" in few), lengths 5-60."""
+    import random
+
+    rng = random.Random(seed)
+    words = [f"w{i}z" for i in range(200)]
+    popularity = [1.0 / (i + 1) for i in range(200)]
+    corpus = {}
+    for doc_id in range(1, count + 1):
+        drawn = rng.choices(words, popularity, k=rng.randint(5, 60))
+        corpus[doc_id] = {word: drawn.count(word) for word in set(drawn)}
+    return corpus
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_maxscore_search_returns_the_exhaustive_top_k(seed: int) -> None:
+    import random
+
+    rng = random.Random(seed)
+    corpus = _random_corpus(seed, 600)
+    exhaustive = BM25Index(TOKENIZER, prune_above=None)
+    pruned = BM25Index(TOKENIZER, prune_above=0, seal_every=250)  # sealed and open documents
+    for doc_id, counts in corpus.items():
+        exhaustive.update_terms(doc_id, counts)
+        pruned.update_terms(doc_id, counts)
+    pruned.search("w1z", 1)  # bounds computed now, then the average length moves:
+    for doc_id in range(1, 601, 7):  # updated (old slots go dead), some much longer
+        counts = {"w3z": 40, "w150z": 2} if doc_id % 2 else {"w0z": 1}
+        exhaustive.update_terms(doc_id, counts)
+        pruned.update_terms(doc_id, counts)
+    for doc_id in range(2, 601, 11):
+        exhaustive.remove(doc_id)
+        pruned.remove(doc_id)
+    pruned.update_terms(9001, corpus[5])  # a copy of document 5 (ties broken by id)
+    exhaustive.update_terms(9001, corpus[5])
+    weights = {f"w{i}z": rng.choice([0.0, 0.3, 1.0, 1.7]) for i in range(200)}
+    for _ in range(25):
+        query = " ".join(rng.sample([f"w{i}z" for i in range(200)], rng.randint(1, 40)))
+        for k in (1, 10, 50):
+            assert_same_results(pruned.search(query, k), exhaustive.search(query, k))
+            expected = exhaustive.search(query, k, term_weights=weights.get)  # empty if every weight is 0
+            got = pruned.search(query, k, term_weights=weights.get)
+            if expected:
+                assert_same_results(got, expected)
+            else:
+                assert got == []
+    assert pruned.search("w999z", 5) == [] and pruned.search("的", 5) == []
+
+
+def test_maxscore_skips_postings_and_bounds_persist(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from matching.engine import lexical_prune
+
+    monkeypatch.setattr(lexical_prune, "SEED_MIN", 200)  # the seed walks the rarest terms only
+    corpus = _random_corpus(3, 2000)
+    index = BM25Index(TOKENIZER, prune_above=0)
+    index.add_counts(corpus.items())
+    query = " ".join(f"w{i}z" for i in (0, 1, 2, 3, 150, 170, 190))
+    stats: dict[str, int] = {}
+    lexical_prune.maxscore_candidates(index, index._query_terms(query, None), 5, stats)
+    assert stats["skipped_terms"] >= 2 and stats["walked"] < stats["postings"] / 2  # common terms mostly skipped
+    path = tmp_path / "lexical.npz"
+    index.save(path)
+    loaded = BM25Index.load(path, TOKENIZER)
+    assert loaded._bounds is not None and np.array_equal(loaded._bounds[0], index._impact_bounds()[0])
+    assert_same_results(loaded.search(query, 5), index.search(query, 5))
+    assert lexical_prune.impact_bounds(
+        np.array([0, 0, 2]), np.array([0, 1]), np.array([1, 3], dtype=np.uint16), np.array([4.0, 2.0], dtype=np.float32),
+        k1=1.2, b=0.75, avgdl=4.0,
+    ) == pytest.approx([0.0, 3 / (3 + 1.2 * (0.25 + 0.75 * 2 / 4))])

@@ -56,11 +56,17 @@ def test_bench_scale_tiny_run(tmp_path: Path) -> None:
     assert len(workers) == 2 and all(w["Pss"] <= w["Rss"] for w in workers)
 
 
-def test_bench_lexical_tiny_run() -> None:
-    report = bench_lexical(2_000, queries=10, generator_seeds=1, tokenize_sample=100)
+def test_bench_lexical_tiny_run(tmp_path: Path) -> None:
+    saved = tmp_path / "lexical.npz"
+    report = bench_lexical(2_000, queries=10, generator_seeds=1, tokenize_sample=100, saved=saved)
     assert report["memo_mismatches"] == 0
     assert report["postings"] > 2_000 and report["vocabulary"] > 100
-    assert report["query_ms_exact"]["p50"] > 0 and "query_ms_two_stage" not in report
+    assert report["query_ms_exhaustive"]["p50"] > 0 and report["query_ms_maxscore"]["p50"] > 0
+    assert report["maxscore_same_as_exhaustive"] == 10  # both exact: the same pools in the same order
+    assert 0 < report["maxscore_postings_walked_share_p50"] <= 1
+    again = bench_lexical(2_000, queries=10, generator_seeds=1, saved=saved)  # loaded, not built
+    assert again["loaded_from"] == str(saved) and "index_build_s" not in again
+    assert again["maxscore_same_as_exhaustive"] == 10
 
 
 def test_bench_encoding_with_the_hashing_embedder() -> None:
