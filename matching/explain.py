@@ -38,6 +38,7 @@ MESSAGES = {
     codes.ALL_INDUSTRIES: _("通用于各行业"),
     codes.INDUSTRY_NOT_LISTED: _("未列出%(industry)s行业"),
     codes.CASES: ngettext_lazy("已落地%(count)s家", "已落地%(count)s家", "count"),
+    codes.CASES_UNVERIFIED: _("案例为服务商自报，未经平台核实"),
     codes.SERVES_COUNTY: _("服务%(city)s%(county)s"),
     codes.SERVES_CITY: _("服务%(city)s"),
     codes.SERVES_PROVINCE: _("全省服务"),
@@ -57,6 +58,7 @@ TONES = {
     codes.INDUSTRY_LISTED: "soft",
     codes.ALL_INDUSTRIES: "soft",
     codes.SERVES_PROVINCE: "soft",
+    codes.CASES_UNVERIFIED: "soft",
 }
 
 

@@ -45,6 +45,7 @@ def solution_facts(solution: Solution) -> SolutionFacts:
         provider_county=provider.county.name if provider.county else None,
         cases=solution.cases,
         case_industries=frozenset(i.code for i in solution.case_industries.all()),
+        cases_verified=solution.cases_verified,
         tier=provider.tier_id,
         category=solution.category_id,
     )

@@ -6,6 +6,7 @@ belongs to the record's city) is checked in ``clean()`` and by the importer.
 """
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
@@ -185,6 +186,13 @@ class Solution(TimeStamped):
     case_industries = models.ManyToManyField(
         Industry, verbose_name=_("案例行业"), blank=True, related_name="case_solutions"
     )
+    # Set by staff only (the admin's "verify cases"); a change of cases or case industries clears
+    # it (``verification``). Not a column of the catalog file: the contract is shared.
+    cases_verified_at = models.DateTimeField(_("案例核实时间"), null=True, blank=True, editable=False)
+    cases_verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("案例核实人"), on_delete=models.SET_NULL, null=True, blank=True,
+        editable=False, related_name="+",
+    )  # fmt: skip
     is_active = models.BooleanField(_("上架"), default=True)
 
     class Meta:
@@ -200,6 +208,11 @@ class Solution(TimeStamped):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def cases_verified(self) -> bool:
+        """Staff checked the cases and their industries as they now stand."""
+        return self.cases_verified_at is not None
 
     def clean(self) -> None:
         if self.price_min is not None and self.price_max is not None and self.price_min > self.price_max:

@@ -12,7 +12,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
-from marketplace.catalog import models
+from marketplace.catalog import models, verification
 from marketplace.catalog.admin import ReadOnly
 from marketplace.catalog.interchange import exports
 from marketplace.docking import services
@@ -63,6 +63,19 @@ class BudgetFilter(PriceFilter):
         _label, low, high = self.BANDS[self.value()]
         queryset = queryset.filter(budget_max__gte=low)
         return queryset if high is None else queryset.filter(budget_max__lt=high)
+
+
+class CasesVerifiedFilter(admin.SimpleListFilter):
+    title = _("案例核实")
+    parameter_name = "cases_verified"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("已核实")), ("no", _("未核实"))]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("yes", "no"):
+            return queryset.filter(cases_verified_at__isnull=self.value() == "no")
+        return queryset
 
 
 class ImportForm(forms.Form):
@@ -198,9 +211,11 @@ class ProviderAdmin(KeepsMatchingInStep):
 class SolutionAdmin(InterchangeAdmin, SolutionsFollow):
     interchange_name = "catalog"
     list_display = (
-        "ref", "title", "provider", "category", "price_min", "price_max", "deployment_weeks", "cases", "is_active",
+        "ref", "title", "provider", "category", "price_min", "price_max", "deployment_weeks", "cases", "cases_checked",
+        "is_active",
     )
     list_filter = (
+        CasesVerifiedFilter,
         "category",
         ("industries", admin.RelatedOnlyFieldListFilter),
         PriceFilter,
@@ -215,7 +230,31 @@ class SolutionAdmin(InterchangeAdmin, SolutionsFollow):
     list_select_related = ("provider", "category")
     autocomplete_fields = ("provider",)
     filter_horizontal = ("industries", "regions_served", "case_industries")
+    readonly_fields = ("cases_verified_at", "cases_verified_by")
     list_per_page = 50
+    actions = ["export_selected", "verify_cases", "unverify_cases"]
+
+    @admin.display(description=_("案例已核实"), boolean=True, ordering="cases_verified_at")
+    def cases_checked(self, obj: models.Solution) -> bool:
+        return obj.cases_verified
+
+    @admin.action(description=_("核实所选方案的案例"))
+    def verify_cases(self, request: HttpRequest, queryset: QuerySet) -> None:
+        count = services.solution_cases_verify(actor=request.user, solutions=queryset)
+        messages.success(request, _("已核实 %(count)s 个方案的案例") % {"count": count})
+
+    @admin.action(description=_("撤销所选方案的案例核实"))
+    def unverify_cases(self, request: HttpRequest, queryset: QuerySet) -> None:
+        count = services.solution_cases_verify(actor=request.user, solutions=queryset, verified=False)
+        messages.success(request, _("已撤销 %(count)s 个方案的案例核实") % {"count": count})
+
+    def save_model(self, request, obj, form, change) -> None:
+        obj.claims_before = verification.verified_claims([obj.pk]) if change else {}
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change) -> None:
+        super().save_related(request, form, formsets, change)  # links saved: the claim is complete
+        verification.lapse(getattr(form.instance, "claims_before", {}))
 
 
 @admin.register(models.Enterprise)

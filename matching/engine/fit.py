@@ -24,6 +24,9 @@ and the final score is::
   components (tier, track record) live in narrow ranges and only nudge.
 * A component is *used* only when the need states the fact it compares, and only used
   components appear in ``RankedResult.components``.
+* Cases are the provider's own word until staff verify them (``SolutionFacts.cases_verified``):
+  unverified, they prove an industry no more than listing it for every industry does, and their
+  number counts at half strength, so no count of unverified cases outweighs 12 verified ones.
 """
 
 from __future__ import annotations
@@ -66,6 +69,7 @@ SPEED_NO_TIMELINE_SPREAD = 0.3  # without a timeline, 0 weeks -> 1.0, 52+ weeks 
 TRACK_UNPROVEN = 0.3  # no cases yet: unproven, not disqualified
 TRACK_SATURATION_CASES = 30  # log-scaled; 30+ cases count as a full record
 TRACK_OTHER_INDUSTRY_WEIGHT = 0.6  # cases outside the need's industry count for less
+TRACK_UNVERIFIED_WEIGHT = 0.5  # cases staff have not verified count half: 1,000,000 of them < 12 verified
 TIER_SCORES: Mapping[str, float] = {"cross_industry": 1.0, "specialized": 0.9, "provincial": 0.8, "other": 0.7}
 TIER_UNKNOWN = 0.7
 COMPONENT_FLOOR = 0.05  # keeps ln() finite; an over-budget candidate (0.0) still ranks last-ish
@@ -91,18 +95,20 @@ def budget_fit(query: NeedQuery, facts: SolutionFacts) -> float | None:
 
 
 def proven_in(facts: SolutionFacts, industry: str) -> bool:
-    """The solution runs at plants of this industry."""
+    """The solution runs at plants of this industry (by the provider's word, or verified)."""
     return facts.cases > 0 and industry in facts.case_industries
 
 
 def industry_fit(query: NeedQuery, facts: SolutionFacts) -> float | None:
-    """1.0 listed for the need's industry or running there; 0.6 for ``*``; 0.15 otherwise."""
+    """1.0 listed for the need's industry or running there (verified); 0.6 for ``*`` or running
+    there by the provider's word only; 0.15 otherwise."""
     industry = query.industry
     if industry is None:
         return None
-    if industry in facts.industries or proven_in(facts, industry):
+    proven = proven_in(facts, industry)
+    if industry in facts.industries or (proven and facts.cases_verified):
         return INDUSTRY_LISTED
-    if facts.all_industries:
+    if facts.all_industries or proven:
         return INDUSTRY_ALL
     return INDUSTRY_OTHER
 
@@ -151,11 +157,13 @@ def speed_fit(query: NeedQuery, facts: SolutionFacts) -> float:
 
 
 def track_record(query: NeedQuery, facts: SolutionFacts) -> float:
-    """0.3 without cases, rising log-scaled to 1.0 at 30+ cases; cases outside the need's
-    industry count 0.6 as much."""
+    """0.3 without cases, rising log-scaled to 1.0 at 30+ verified cases; unverified cases count
+    half as much (at most 0.65), cases outside the need's industry 0.6 as much."""
     if facts.cases == 0:
         return TRACK_UNPROVEN
     strength = min(1.0, math.log1p(facts.cases) / math.log1p(TRACK_SATURATION_CASES))
+    if not facts.cases_verified:
+        strength *= TRACK_UNVERIFIED_WEIGHT
     if query.industry is not None and not proven_in(facts, query.industry):
         strength *= TRACK_OTHER_INDUSTRY_WEIGHT
     return TRACK_UNPROVEN + (1.0 - TRACK_UNPROVEN) * strength

@@ -31,6 +31,7 @@ import numpy as np
 from ._locks import RWLock
 from .lexical_files import BM25Files
 from .lexical_prune import impact_bounds, maxscore_candidates
+from .lexical_reads import BM25Reads
 from .tokenizer import DEFAULT_USERDICT, Tokenizer, stem
 
 __all__ = ["DEFAULT_USERDICT", "BM25Index", "TermWeights", "Tokenizer", "stem"]
@@ -43,8 +44,7 @@ TermWeights = Callable[[str], float]
 #: (README, "Scale").
 PRUNE_ABOVE = 500_000
 
-
-class BM25Index(BM25Files):
+class BM25Index(BM25Reads, BM25Files):
     """Okapi BM25 with incremental add / update / remove, held as sparse term postings.
 
     ``k1`` controls term-frequency saturation, ``b`` document-length normalisation.
@@ -330,8 +330,7 @@ class BM25Index(BM25Files):
         return scores
 
     def _score_slots(self, query_terms: list[tuple[str, float]], slots: np.ndarray) -> np.ndarray:
-        """Exact BM25 of the given slots only (caller holds the read lock): each term's sealed
-        postings are in slot order, so a binary search finds the slots' term frequencies."""
+        """Exact BM25 of the given slots only (caller holds the read lock)."""
         scores = np.zeros(len(slots), dtype=np.float64)
         n_docs = len(self._slot_of)
         if n_docs == 0 or len(slots) == 0:
@@ -344,18 +343,7 @@ class BM25Index(BM25Files):
                 continue
             df = int(self._df[term_id])
             idf = factor * math.log(1.0 + (n_docs - df + 0.5) / (df + 0.5))
-            tfs = np.zeros(len(slots), dtype=np.float64)
-            if term_id < len(self._post_ptr) - 1:
-                start, stop = self._post_ptr[term_id], self._post_ptr[term_id + 1]
-                posted = self._post_slot[start:stop]
-                where = np.minimum(np.searchsorted(posted, slots), max(len(posted) - 1, 0))
-                if len(posted):
-                    found = posted[where] == slots
-                    tfs[found] = self._post_tf[start:stop][where[found]]
-            open_postings = self._open_postings.get(term_id)
-            if open_postings:
-                for row, slot in enumerate(slots.tolist()):
-                    tfs[row] += open_postings.get(slot, 0)
+            tfs = self._slot_tfs(term_id, slots)
             scores += idf * (self.k1 + 1.0) * tfs / (tfs + norm)
         return scores
 
@@ -458,35 +446,3 @@ class BM25Index(BM25Files):
                             total += idf * tf * (self.k1 + 1.0) / (tf + norm)
                     result[row, column] = total
         return result
-
-    def statistics(self, terms: Iterable[str]) -> tuple[int, int, dict[str, int]]:
-        """Document count, total length and the document frequency of each of ``terms``."""
-        self._fresh_statistics()
-        with self._lock.read():
-            frequencies = {t: int(self._df[self._vocab[t]]) if t in self._vocab else 0 for t in terms}
-            return len(self._slot_of), self._total_len, frequencies
-
-    def documents_with(self, term: str) -> list[int]:
-        """Ids of the documents containing ``term`` (a token as the tokenizer emits it)."""
-        with self._lock.read():
-            term_id = self._vocab.get(term)
-            if term_id is None:
-                return []
-            ids = self._slot_ids[self._postings(term_id)[0]]
-            return [int(i) for i in ids[ids >= 0]]
-
-    def terms_of(self, doc_id: int) -> dict[str, int]:
-        """Term frequencies stored for a document (for explanations and debugging)."""
-        with self._lock.read():
-            slot = self._slot_of[int(doc_id)]
-            counts = self._open_docs.get(slot)
-            if counts is not None:
-                return {self._terms[t]: tf for t, tf in counts.items()}
-            positions = np.flatnonzero(self._post_slot == slot)
-            terms = np.searchsorted(self._post_ptr, positions, side="right") - 1
-            return {self._terms[int(t)]: int(self._post_tf[p]) for t, p in zip(terms, positions, strict=True)}
-
-    def memory_bytes(self) -> int:
-        """Bytes held by the numpy arrays (the postings); dict overhead not included."""
-        arrays = (self._post_ptr, self._post_slot, self._post_tf, self._df, self._slot_ids, self._doc_len)
-        return int(sum(a.nbytes for a in arrays))

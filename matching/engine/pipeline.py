@@ -8,7 +8,8 @@ It holds an embedder, a :class:`VectorIndex` (dense channel), a :class:`BM25Inde
    channel's score for every pooled candidate, so fusion sees both scores for everyone;
 3. applies the hard filters (over budget; unserved region if configured) *before*
    truncation, widening the pool if fewer than ``top_k`` candidates survive;
-4. fuses the channels (blend or RRF) and hands the candidates to :func:`ranker.rank`, which
+4. holds down a candidate whose text is mostly the need's own words (``copies.py``);
+5. fuses the channels (blend or RRF) and hands the candidates to :func:`ranker.rank`, which
    scores, orders and explains them.
 
 Ablations are flags: ``channels=("dense",)``, ``("lexical",)``, both; ``structured=False``
@@ -31,6 +32,7 @@ import numpy as np
 
 from .embedders import Embedder
 from .errors import IndexMismatchError
+from .copies import hold_copies
 from .focus import CategoryFocus
 from .fusion import FUSION_METHODS, fuse
 from .index import DEFAULT_APPROX_THRESHOLD, VectorIndex
@@ -257,12 +259,16 @@ class Matcher(CrossLanguage):
             channel_scores["dense"] = {i: dense[i] for i in eligible}
         if "lexical" in active:
             channel_scores["lexical"] = {i: lexical[i] for i in eligible}
+        references = hold_copies(channel_scores, self.lexical.query_share(query.text, eligible))
+        dense.update(channel_scores.get("dense", {}))
+        lexical.update(channel_scores.get("lexical", {}))
         unseen = None
         if weights.cross_language_fusion and len(channel_scores) > 1:
             unseen = {"lexical": self._other_language(query.text, eligible)}
         fused = fuse(channel_scores, weights.channel_weights, method=fusion, unseen=unseen)
         if frontier is not None:
             frontier.update(self._frontier(channel_scores, fused, cuts, weights, pool))
+            frontier["edges"] = sorted(set(frontier["edges"]) | references)  # a held copy's score depends on them
         if weights.category_feedback > 0:
             fused = self._category_feedback(fused, weights)
         top_lexical = max((lexical[i] for i in eligible), default=0.0) if "lexical" in active else 0.0

@@ -1,7 +1,7 @@
 """Why a solution fits a need, as data: reason codes with parameters, in no language.
 
 One reason per fact the need states (budget, industry, region) plus the solution's speed, in
-that order. Parameters name things as the catalog stores them (industry codes, city and county
+that order; a reason citing cases is followed by a caveat when staff have not verified them. Parameters name things as the catalog stores them (industry codes, city and county
 names) so the application can render each reason in the reader's language.
 
 ============================  =====================  ==========================================
@@ -18,6 +18,8 @@ code                          params                 meaning
 ``all_industries``                                   listed for every industry
 ``industry_not_listed``       industry               neither listed for nor proven in it
 ``cases``                     count                  the need names no industry: cases in all
+``cases_unverified``                                 follows a reason citing cases: they are
+                                                     the provider's own word, not verified
 ``serves_county``             city, county           provider sits in the need's county
 ``serves_city``               city                   serves (or sits in) the need's city
 ``serves_province``                                  serves every city of the province
@@ -44,6 +46,7 @@ INDUSTRY_LISTED = "industry_listed"
 ALL_INDUSTRIES = "all_industries"
 INDUSTRY_NOT_LISTED = "industry_not_listed"
 CASES = "cases"
+CASES_UNVERIFIED = "cases_unverified"
 SERVES_COUNTY = "serves_county"
 SERVES_CITY = "serves_city"
 SERVES_PROVINCE = "serves_province"
@@ -55,6 +58,7 @@ WEEKS_TO_LIVE = "weeks_to_live"
 CODES = (
     WITHIN_BUDGET, PARTLY_OVER_BUDGET, OVER_BUDGET,
     INDUSTRY_CASES, INDUSTRY_PROVEN, INDUSTRY_LISTED, ALL_INDUSTRIES, INDUSTRY_NOT_LISTED, CASES,
+    CASES_UNVERIFIED,
     SERVES_COUNTY, SERVES_CITY, SERVES_PROVINCE, REGION_NOT_SERVED,
     WEEKS_OVER_TIMELINE, READY_NOW, WEEKS_TO_LIVE,
 )  # fmt: skip
@@ -62,11 +66,22 @@ CODES = (
 
 def explain(query: NeedQuery, facts: SolutionFacts) -> tuple[Reason, ...]:
     """The reasons of one (need, solution) pair, best read in order."""
+    industry = _industry(query, facts)
     return tuple(
         reason
-        for reason in (_budget(query, facts), _industry(query, facts), _region(query, facts), _speed(query, facts))
+        for reason in (
+            _budget(query, facts), industry, _checked(industry, facts), _region(query, facts), _speed(query, facts)
+        )
         if reason is not None
     )
+
+
+def _checked(industry: Reason | None, facts: SolutionFacts) -> Reason | None:
+    """After a reason that cites the cases: that nobody verified them (verified cases are shown
+    by the pages as a badge of the solution)."""
+    if facts.cases_verified or industry is None or industry.code not in (INDUSTRY_CASES, INDUSTRY_PROVEN, CASES):
+        return None
+    return Reason(CASES_UNVERIFIED)
 
 
 def _budget(query: NeedQuery, facts: SolutionFacts) -> Reason | None:

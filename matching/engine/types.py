@@ -63,7 +63,8 @@ class SolutionFacts:
     """The structured facts of one catalog solution (see docs/catalog-format.md).
 
     ``industries`` empty with ``all_industries=True`` means ``*``; likewise ``regions`` and
-    ``all_regions``. City names carry the 市 suffix (added if missing).
+    ``all_regions``. City names carry the 市 suffix (added if missing). ``cases_verified``: staff
+    checked ``cases`` and ``case_industries`` (otherwise they are the provider's own word).
     """
 
     id: int
@@ -82,6 +83,7 @@ class SolutionFacts:
     provider_county: str | None = None
     cases: int = 0
     case_industries: frozenset[str] = frozenset()
+    cases_verified: bool = False
     tier: str = "other"
     category: str = ""
 

@@ -28,6 +28,7 @@ EXAMPLES = [
     (Reason("all_industries"), "通用于各行业", "Works across industries"),
     (Reason("industry_not_listed", {"industry": "ceramics"}), "未列出陶瓷行业", "Not listed for ceramics"),
     (Reason("cases", {"count": 11}), "已落地11家", "Running at 11 sites"),
+    (Reason("cases_unverified"), "案例为服务商自报，未经平台核实", "Cases are the provider's own figure, not verified by the platform"),
     (Reason("serves_county", {"city": "淄博市", "county": "博山区"}), "服务淄博市博山区", "Serves Boshan District, Zibo"),
     (Reason("serves_city", {"city": "淄博市"}), "服务淄博市", "Serves Zibo"),
     (Reason("serves_province"), "全省服务", "Serves the whole province"),

@@ -40,6 +40,8 @@ class SolutionOutputSerializer(serializers.Serializer):
     regions_served = CitySerializer(many=True)
     cases = serializers.IntegerField()
     case_industries = CodeSerializer(many=True)
+    cases_verified = serializers.BooleanField(read_only=True, help_text="staff verified cases and case industries")
+    cases_verified_at = serializers.DateTimeField(read_only=True, allow_null=True)
     is_active = serializers.BooleanField()
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from marketplace.catalog import models
+from marketplace.catalog import models, verification
 from marketplace.catalog.interchange.columns import ALL, CATALOG_COLUMNS, NEEDS_COLUMNS
 from marketplace.catalog.interchange.importer import FileSpec, Outcome, listed, upsert_by_ref
 
@@ -93,9 +93,12 @@ def apply_catalog(records: list[dict[str, Any]]) -> dict[str, Outcome]:
         "regions_served": {r["solution_ref"]: listed(r["regions_served"]) for r in records},
         "case_industries": {r["solution_ref"]: r["case_industries"] for r in records},
     }
+    refs = [r["solution_ref"] for r in records]
+    claims = verification.verified_claims(models.Solution.objects.filter(ref__in=refs).values_list("pk", flat=True))
     providers, solutions = _upsert_pair(
         records, CATALOG, models.Provider, PROVIDER_FIELDS, models.Solution, SOLUTION_FIELDS, links
     )
+    verification.lapse(claims)  # the file has no verification column: a changed claim is unchecked again
     return {"providers": providers, "solutions": solutions}
 
 

@@ -2,7 +2,7 @@
 each write that changes what matching reads schedules ``sync`` after its commit."""
 from marketplace.docking.services.accounts import enterprise_signup, enterprise_update, provider_signup, provider_update
 from marketplace.docking.services.interchange import catalog_import, needs_import
-from marketplace.docking.services.solutions import solution_create, solution_update
+from marketplace.docking.services.solutions import solution_cases_verify, solution_create, solution_update
 
 __all__ = [
     "catalog_import",
@@ -11,6 +11,7 @@ __all__ = [
     "needs_import",
     "provider_signup",
     "provider_update",
+    "solution_cases_verify",
     "solution_create",
     "solution_update",
 ]

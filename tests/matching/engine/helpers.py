@@ -26,7 +26,8 @@ LABELS = Labels(
 
 
 def make_facts(id: int = 1, **overrides: Any) -> SolutionFacts:
-    """A solution that fits the default ``make_query`` need perfectly, unless overridden."""
+    """A solution that fits the default ``make_query`` need perfectly (its cases verified by
+    staff), unless overridden."""
     values: dict[str, Any] = dict(
         id=id,
         ref=f"S{id:04d}",
@@ -44,6 +45,7 @@ def make_facts(id: int = 1, **overrides: Any) -> SolutionFacts:
         provider_county="博山区",
         cases=11,
         case_industries=frozenset({"ceramics"}),
+        cases_verified=True,
         tier="provincial",
         category="energy",
     )

@@ -43,6 +43,16 @@ def test_industry_fit_edges() -> None:
     assert industry_fit(make_query(industry=None), other) is None
 
 
+def test_unverified_cases_prove_an_industry_no_more_than_listing_every_industry() -> None:
+    query = make_query(industry="ceramics")
+    claimed = make_facts(industries={"chemical"}, case_industries={"ceramics"}, cases=3, cases_verified=False)
+    assert industry_fit(query, claimed) == 0.6
+    everything = make_facts(industries=set(), all_industries=True, case_industries={"ceramics", "textile"}, cases=5_000,
+                            cases_verified=False)  # fmt: skip
+    assert industry_fit(query, everything) == 0.6
+    assert industry_fit(query, make_facts(case_industries={"ceramics"}, cases_verified=False)) == 1.0  # listed for it
+
+
 def test_region_fit_edges() -> None:
     query = make_query(city="淄博", county="博山区")  # city suffix added
     assert query.city == "淄博市"
@@ -84,6 +94,17 @@ def test_track_record_edges() -> None:
     elsewhere = make_facts(cases=11, case_industries={"chemical"})
     assert track_record(query, elsewhere) == pytest.approx(0.3 + 0.7 * 0.6 * math.log(12) / math.log(31))
     assert track_record(query, make_facts(cases=500)) == pytest.approx(1.0)
+
+
+def test_unverified_cases_count_half_so_no_number_of_them_beats_twelve_verified() -> None:
+    query = make_query(industry="ceramics")
+    twelve = track_record(query, make_facts(cases=12))
+    million = track_record(query, make_facts(cases=100_000, cases_verified=False))
+    assert million == pytest.approx(0.3 + 0.7 * 0.5)
+    assert million < twelve
+    unverified_twelve = track_record(query, make_facts(cases=12, cases_verified=False))
+    assert unverified_twelve == pytest.approx(0.3 + 0.7 * 0.5 * math.log(13) / math.log(31))
+    assert track_record(query, make_facts(cases=0, case_industries=set(), cases_verified=False)) == 0.3
 
 
 def test_tier_fit() -> None:

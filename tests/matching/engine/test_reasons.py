@@ -63,4 +63,14 @@ def test_a_need_that_states_nothing_gets_cases_and_speed() -> None:
 
 
 def test_every_code_is_listed_once() -> None:
-    assert len(CODES) == len(set(CODES)) == 16
+    assert len(CODES) == len(set(CODES)) == 17
+
+
+def test_cases_nobody_verified_are_said_to_be_the_provider_s_word() -> None:
+    unverified = make_facts(cases_verified=False)
+    assert codes(explain(make_query(), unverified)) == [
+        "within_budget", "industry_cases", "cases_unverified", "serves_county", "weeks_to_live",
+    ]  # fmt: skip
+    assert "cases_unverified" in codes(explain(make_query(industry=None), unverified))  # after "cases"
+    no_cases = make_facts(cases=0, case_industries=set(), cases_verified=False)
+    assert "cases_unverified" not in codes(explain(make_query(), no_cases))
