@@ -28,6 +28,7 @@ NAIVE_FILTERED = {
     "hard_industry_filter": True,
     "cross_language_fusion": False,
     "dense_language_alignment": 0.0,
+    "glossary_expansion": 0.0,
 }
 
 # dense / lexical / fused rank by relevance alone, with no filter (their raw behaviour);

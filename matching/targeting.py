@@ -87,9 +87,12 @@ def channel_scores(*, matcher: Matcher, solution_ids: Sequence[int], needs: Sequ
     needs = list(selectors.open_needs().select_related("match_frontier") if needs is None else needs)
     texts = [selectors.need_query(need).text for need in needs]
     vectors = matcher.embedder.encode_queries(texts) if texts else np.zeros((0, matcher.embedder.dim))
-    tokens = [_tokens(matcher, text) for text in texts]
+    queries = [_tokens(matcher, text) for text in texts]
+    tokens = [query_tokens for query_tokens, _ in queries]
     languages = [text_language(text) for text in texts]
-    dense, lexical = matcher.frontier_scores(tokens, vectors, list(solution_ids), languages)
+    dense, lexical = matcher.frontier_scores(
+        tokens, vectors, list(solution_ids), languages, [factors for _, factors in queries]
+    )
     terms = {i: set(matcher.lexical.terms_of(i)) if i in matcher.lexical else set() for i in solution_ids}
     documents, total, _ = matcher.lexical.statistics(())
     return ChannelScores(
@@ -97,19 +100,20 @@ def channel_scores(*, matcher: Matcher, solution_ids: Sequence[int], needs: Sequ
     )
 
 
-_token_cache: dict[tuple[str, str], tuple[str, ...]] = {}
+_token_cache: dict[tuple[str, str, float], tuple[tuple[str, ...], dict[str, float]]] = {}
 TOKEN_CACHE_SIZE = 50_000
 
 
-def _tokens(matcher: Matcher, text: str) -> tuple[str, ...]:
-    """A need's query tokens, remembered by text: segmenting every open need's text (about 4 ms
-    each) would otherwise be most of the screening's time."""
-    key = (matcher.lexical.tokenizer.identity, text)
+def _tokens(matcher: Matcher, text: str) -> tuple[tuple[str, ...], dict[str, float]]:
+    """A need's lexical query tokens (its own and the glossary's translations, with their
+    factors: ``Matcher.lexical_tokens``), remembered by text: segmenting every open need's text
+    (about 4 ms each) would otherwise be most of the screening's time."""
+    key = (matcher.lexical.tokenizer.identity, text, matcher.weights.glossary_expansion)
     tokens = _token_cache.get(key)
     if tokens is None:
         if len(_token_cache) >= TOKEN_CACHE_SIZE:
             _token_cache.clear()
-        tokens = _token_cache[key] = tuple(matcher.lexical.tokenizer.tokenize(text))
+        tokens = _token_cache[key] = matcher.lexical_tokens(text)
     return tokens
 
 

@@ -1,14 +1,19 @@
 """Which language a text is written in, as far as ranking needs to know: Chinese or English.
 
 The lexical channel matches words, so it cannot see a Chinese need's answer written in English
-(or the reverse) beyond the few bilingual labels of the indexed text; fusion treats such a pair
-as unseen by that channel rather than as scored zero (``fusion.py``).
+(or the reverse) beyond the few bilingual labels of the indexed text: the glossary adds the other
+language's terms of the concepts a need names (``glossary.py``); fusion can also treat such a
+pair as unseen by that channel rather than as scored zero (``fusion.py``, off).
 """
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
 import numpy as np
+
+from .glossary import glossary
+from .lexical import TermWeights
+from .types import RankingWeights
 
 __all__ = ["CrossLanguage", "is_cjk", "terms_language", "text_language"]
 
@@ -33,9 +38,9 @@ def terms_language(terms: Mapping[str, int]) -> str:
 
 
 class CrossLanguage:
-    """What :class:`~matching.engine.pipeline.Matcher` knows of its solutions' languages (it
-    inherits these): which language each indexed solution is in, and the dense channel's offset
-    per language for a need."""
+    """What :class:`~matching.engine.pipeline.Matcher` knows across languages (it inherits
+    these): which language each indexed solution is in, the dense channel's offset per language
+    for a need, and the lexical query widened by the bilingual glossary."""
 
     def _other_language(self, text: str, ids: Sequence[int]) -> set[int]:
         """The ids among ``ids`` whose indexed text is not in the language of ``text``."""
@@ -103,3 +108,34 @@ class CrossLanguage:
                 if language is not None and language != need_language and need_language in means:
                     offsets[row, column] = strength * (means[need_language][row] - means[language][row])
         return offsets
+
+    def lexical_tokens(self, text: str, weights: RankingWeights | None = None) -> tuple[tuple[str, ...], dict[str, float]]:
+        """A need's lexical query as tokens: its own, then the glossary's translations of the
+        concepts it names (``glossary.py``) that are not among them, with the factor those count
+        by (``glossary_expansion``; none without the expansion)."""
+        weights = weights or self.weights
+        own = tuple(self.lexical.tokenizer.tokenize(text))
+        if weights.glossary_expansion <= 0:
+            return own, {}
+        translations = glossary().translations(text, text_language(text))
+        seen = set(own)
+        extra = [t for t in self.lexical.tokenizer.tokenize(" ".join(translations)) if t not in seen] if translations else []
+        extra = list(dict.fromkeys(extra))
+        return own + tuple(extra), dict.fromkeys(extra, weights.glossary_expansion)
+
+    def _lexical_query(
+        self, text: str, weights: RankingWeights, term_weights: TermWeights | None
+    ) -> tuple[str, TermWeights | None]:
+        """The lexical channel's query text and term weights: the need's text plus the glossary's
+        other-language terms for the concepts it names, these counted at ``glossary_expansion``."""
+        if weights.glossary_expansion <= 0:
+            return text, term_weights
+        translations = glossary().translations(text, text_language(text))
+        if not translations:
+            return text, term_weights
+        _, factors = self.lexical_tokens(text, weights)
+
+        def expanded(term: str) -> float:
+            return (1.0 if term_weights is None else term_weights(term)) * factors.get(term, 1.0)
+
+        return text + "\n" + " ".join(translations), expanded

@@ -416,14 +416,16 @@ class BM25Index(BM25Reads, BM25Files):
         return {doc_id: float(score) for (doc_id, _), score in zip(known, scores, strict=True)}
 
     def document_scores(
-        self, query_tokens: Sequence[Sequence[str]], doc_ids: Sequence[int], *, term_weights: TermWeights | None = None
+        self, query_tokens: Sequence[Sequence[str]], doc_ids: Sequence[int], *,
+        term_weights: TermWeights | None = None, factors: Sequence[Mapping[str, float]] | None = None,
     ) -> np.ndarray:
         """BM25 scores of a few documents for many queries, given as their tokens (rows:
         queries, columns: documents; 0.0 for an unknown id), computed from those documents' own
         terms: the same numbers as :meth:`score`, without scoring the whole corpus per query."""
         queries = [
-            [(term, 1.0 if term_weights is None else float(term_weights(term))) for term in dict.fromkeys(tokens)]
-            for tokens in query_tokens
+            [(term, (1.0 if term_weights is None else float(term_weights(term))) * extra.get(term, 1.0))
+             for term in dict.fromkeys(tokens)]
+            for tokens, extra in zip(query_tokens, factors or [{}] * len(query_tokens), strict=True)
         ]
         self._fresh_statistics()
         own_terms = {int(doc_id): self.terms_of(int(doc_id)) for doc_id in doc_ids if int(doc_id) in self}

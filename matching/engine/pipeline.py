@@ -231,10 +231,14 @@ class Matcher(CrossLanguage):
         encoded = time.perf_counter()
         term_weights = self._term_weights() if "lexical" in active and weights.term_focus else None
 
+        lexical_text, lexical_weights = query.text, term_weights
+        if "lexical" in active:
+            lexical_text, lexical_weights = self._lexical_query(query.text, weights, term_weights)
+
         corpus = len(self._facts)
         pool = max(candidate_pool, top_k)
         while True:
-            dense, lexical = self._retrieve(query, query_vector, active, pool, term_weights)
+            dense, lexical = self._retrieve(lexical_text, query_vector, active, pool, lexical_weights)
             offsets = {}
             if weights.dense_language_alignment > 0 and query_vector is not None:
                 offsets = self._language_offsets(query.text, query_vector, dense, pool, weights.dense_language_alignment)
@@ -250,7 +254,7 @@ class Matcher(CrossLanguage):
             min(dense.values()) if len(dense) >= pool else float("-inf"),
             min(lexical.values()) if len(lexical) >= pool else 0.0,
         )
-        self._complete_scores(query, query_vector, active, eligible, dense, lexical, term_weights)
+        self._complete_scores(lexical_text, query_vector, active, eligible, dense, lexical, lexical_weights)
         if offsets:
             for doc_id in dense:
                 dense[doc_id] += offsets.get(self._language_of(doc_id) or "", 0.0)
@@ -338,12 +342,15 @@ class Matcher(CrossLanguage):
         query_vectors: np.ndarray,
         solution_ids: Sequence[int],
         query_languages: Sequence[str] | None = None,
+        query_factors: Sequence[Mapping[str, float]] | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Dense and lexical scores of a few solutions for many needs, given as their query
         vectors and tokens (rows: needs, columns: solutions; NaN for a solution not indexed):
         one matrix product and the solutions' own BM25 terms, far cheaper than searching. With
         the needs' languages, an other-language solution's dense score gets the offset a search
-        gives it (``dense_language_alignment``), so the scores compare with the stored frontier."""
+        gives it (``dense_language_alignment``), so the scores compare with the stored frontier;
+        ``query_factors`` are the factors of the glossary's terms among the tokens
+        (:meth:`lexical_tokens`)."""
         texts = query_tokens
         ids = list(solution_ids)
         present = [i for i in ids if i in self.vectors]
@@ -355,7 +362,9 @@ class Matcher(CrossLanguage):
             if query_languages is not None and self.weights.dense_language_alignment > 0:
                 dense[:, columns] += self.language_offset_matrix(query_vectors, query_languages, present)
             term_weights = self._term_weights() if self.weights.term_focus else None
-            lexical[:, columns] = self.lexical.document_scores(texts, present, term_weights=term_weights)
+            lexical[:, columns] = self.lexical.document_scores(
+                texts, present, term_weights=term_weights, factors=query_factors
+            )
         return dense, lexical
 
     @staticmethod
@@ -377,7 +386,7 @@ class Matcher(CrossLanguage):
 
     def _retrieve(
         self,
-        query: NeedQuery,
+        lexical_text: str,
         query_vector: np.ndarray | None,
         active: Sequence[str],
         pool: int,
@@ -389,12 +398,12 @@ class Matcher(CrossLanguage):
             scores, ids = self.vectors.search_one(query_vector, pool)
             dense = {int(i): float(s) for i, s in zip(ids, scores, strict=True)}
         if "lexical" in active:
-            lexical = dict(self.lexical.search(query.text, pool, term_weights=term_weights))
+            lexical = dict(self.lexical.search(lexical_text, pool, term_weights=term_weights))
         return dense, lexical
 
     def _complete_scores(
         self,
-        query: NeedQuery,
+        lexical_text: str,
         query_vector: np.ndarray | None,
         active: Sequence[str],
         eligible: Sequence[int],
@@ -412,7 +421,7 @@ class Matcher(CrossLanguage):
         if "lexical" in active:
             missing = [i for i in eligible if i not in lexical]
             if missing:
-                lexical.update(self.lexical.score(query.text, missing, term_weights=term_weights))
+                lexical.update(self.lexical.score(lexical_text, missing, term_weights=term_weights))
             for i in eligible:
                 lexical.setdefault(i, 0.0)
 

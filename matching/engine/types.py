@@ -159,6 +159,11 @@ class RankingWeights:
         written in the other language (Chinese / English); their dense scores are raised by
         this share of the gap between the need's mean score over its own language's solutions
         and over theirs, and the best of each language are retrieved. 0 turns it off.
+    glossary_expansion (0.5): the lexical channel cannot match a Chinese need to an English
+        solution (or the reverse); the concepts the need names in a bilingual domain glossary
+        (``glossary.py``: 排产 / scheduling, APS; 仓库 / warehouse, WMS ...) add their terms in
+        the other language to its lexical query, each counting this share of a word the need
+        wrote (1.0 gained most across languages but cost the same-language needs). 0 turns it off.
     cross_language_fusion (off): fuse a pair whose need and solution are in different
         languages from the dense channel alone (the lexical channel cannot see it) instead of
         reading its lexical zero as evidence against it; measured and set aside (README).
@@ -179,6 +184,7 @@ class RankingWeights:
     category_feedback: float = 0.3
     category_feedback_depth: int = 10
     dense_language_alignment: float = 0.75
+    glossary_expansion: float = 0.5
     cross_language_fusion: bool = False
 
     def __post_init__(self) -> None:
@@ -188,6 +194,8 @@ class RankingWeights:
             raise ValueError("category_feedback must be within [0, 1]")
         if not 0.0 <= self.dense_language_alignment <= 1.0:
             raise ValueError("dense_language_alignment must be within [0, 1]")
+        if not 0.0 <= self.glossary_expansion <= 1.0:
+            raise ValueError("glossary_expansion must be within [0, 1]")
         if self.category_feedback_depth < 1:
             raise ValueError("category_feedback_depth must be >= 1")
         for name in ("budget", "industry", "region", "speed", "track_record", "tier", "dense", "lexical"):

@@ -225,10 +225,15 @@ def test_a_lead_notification_names_the_place_in_the_readers_language():
 
 
 @pytest.mark.parametrize(
-    ("language", "fold", "reason"),
-    [("zh-hans", "更多选择", "这些方案对口的可能性不到一半"), ("en", "More options", "less than 50% likely to fit")],
+    ("language", "threshold", "fold", "reason"),
+    [
+        ("zh-hans", 0.5, "更多选择", "这些方案完全对口的可能性不到 50%"),
+        ("en", 0.5, "More options", "less than 50% likely to fit your need fully"),
+        ("zh-hans", 0.35, "更多选择", "这些方案完全对口的可能性不到 35%"),
+        ("en", 0.35, "More options", "less than 35% likely to fit your need fully"),
+    ],
 )
-def test_need_page_folds_the_weak_tail_with_its_reason(client, workspace, monkeypatch, language, fold, reason):
+def test_need_page_folds_the_weak_tail_with_its_reason(client, workspace, monkeypatch, language, threshold, fold, reason):
     from matching import services as matching_services
     from matching.calibration import Calibration
     from matching.models import Match
@@ -236,7 +241,8 @@ def test_need_page_folds_the_weak_tail_with_its_reason(client, workspace, monkey
     stored = list(Match.objects.filter(need__ref="DEMO-N1").order_by("rank").select_related("solution"))
     assert len(stored) >= 2 and stored[0].score > stored[1].score
     cut = (stored[0].score + stored[1].score) / 2  # only the best match is strong
-    monkeypatch.setattr(matching_services, "calibration", lambda: Calibration((0.0, cut), (0.2, 0.8)))
+    # the reason names the calibration's threshold, whatever it is
+    monkeypatch.setattr(matching_services, "calibration", lambda: Calibration((0.0, cut), (0.2, 0.8), threshold))
     _login(client, "demo-enterprise")
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
 

@@ -186,12 +186,12 @@ class MatchOutputSerializer(FitSerializer):
     rank = serializers.IntegerField()
     score = serializers.FloatField(help_text="the ranking score 0-1: orders the results, not a probability")
     probability = serializers.FloatField(
-        help_text="calibrated probability 0-1 that the solution is relevant to the need (fitted on the judged "
-        "development set); the percentage the need page shows"
+        help_text="calibrated probability 0-1 that the solution is fully relevant to the need (solves the stated "
+        "problem and the deal can happen; fitted on the judged development set); the percentage the need page shows"
     )
     strong = serializers.BooleanField(
-        help_text="probability at or above the calibration threshold (0.5); the need page folds the others "
-        "under 'more options'"
+        help_text="probability at or above the calibration threshold (matching/calibration.json, 0.5); the need "
+        "page folds the others under 'more options' and names that threshold"
     )
     solution = SolutionOutputSerializer(source="record")
 

@@ -50,12 +50,16 @@ WEIGHT_TEXTS = {
         _("跨语言语义对齐"),
         _("模型给另一种语言（中文/英文）写的方案打分偏低：按需求对两种语言方案的平均分之差的这一比例抬高它们，并召回每种语言的最佳方案（0–1，默认 0.75；0 关闭）。"),
     ),
+    "glossary_expansion": (
+        _("跨语言术语扩展"),
+        _("关键词通道看不到另一种语言写的方案：需求里提到的领域概念按中英术语表补上另一种语言的说法（如“排产”补上对应的英文词），每个补上的词按这一比例计分（0–1，默认 0.5；0 关闭）。"),
+    ),
     "cross_language_fusion": (
         _("跨语言只用语义通道"),
         _("需求与方案语言不同时，关键词通道看不到这一对，只用语义通道融合，而不把关键词零分当作反证（默认关闭）。"),
     ),
 }
-UNIT_INTERVAL = {"relevance_floor", "category_feedback", "dense_language_alignment"}
+UNIT_INTERVAL = {"relevance_floor", "category_feedback", "dense_language_alignment", "glossary_expansion"}
 
 
 class MatchLabelForm(forms.Form):

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 from django import template
 
+from matching import services as matching_services
 from matching.explain import badges
 
 register = template.Library()
@@ -37,6 +38,13 @@ def percent(score) -> str:
 def any_strong(matches) -> bool:
     """Whether any of the need's matches is strong (calibrated probability at the threshold)."""
     return any(match.get("strong") for match in matches)
+
+
+@register.simple_tag
+def strong_threshold_percent() -> int:
+    """The calibrated probability from which a match is strong, as the whole percentage the
+    fold reason names (``matching/calibration.json``), so the text follows the calibration."""
+    return matching_services.calibration().threshold_percent
 
 
 @register.filter

@@ -232,3 +232,31 @@ def test_dense_scores_are_aligned_across_languages(hashing: HashingEmbedder, cat
 def test_dense_language_alignment_is_validated() -> None:
     with pytest.raises(ValueError):
         RankingWeights(dense_language_alignment=1.5)
+
+
+def test_the_glossary_lets_the_lexical_channel_reach_the_other_language(hashing: HashingEmbedder, catalog: list) -> None:
+    english = (make_facts(5, title="Kessler", category="mes"),
+               "Finite-capacity scheduling (APS) for job shops: re-plans rush orders in minutes")  # fmt: skip
+    matcher = build(hashing, [*catalog, english])
+    query = make_query(text="机加工车间排产乱，插单一来全乱套")
+    lexical_only = {"channels": ("lexical",), "structured": False, "top_k": 5}
+
+    expanded = matcher.search(query, **lexical_only)
+    plain = matcher.search(query, weights=RankingWeights(glossary_expansion=0.0), **lexical_only)
+
+    assert 5 in [r.solution.id for r in expanded] and 5 not in [r.solution.id for r in plain]
+    tokens, factors = matcher.lexical_tokens(query.text)
+    assert "aps" in {t.lower() for t in tokens} and set(factors.values()) == {0.5}
+    assert not set(factors) & set(matcher.lexical.tokenizer.tokenize(query.text))  # the need's own words count 1
+    assert matcher.lexical_tokens(query.text, RankingWeights(glossary_expansion=0.0))[1] == {}
+    # targeted re-matching scores a solution as the search does (same terms, same factors)
+    _, lexical = matcher.frontier_scores([tokens], hashing.encode_queries([query.text]), [5, 2], ["zh"], [factors])
+    weights = matcher._term_weights()
+    text, expanded_weights = matcher._lexical_query(query.text, matcher.weights, weights)
+    searched = matcher.lexical.score(text, [5, 2], term_weights=expanded_weights)
+    assert list(lexical[0]) == pytest.approx([searched[5], searched[2]])
+
+
+def test_glossary_expansion_is_validated() -> None:
+    with pytest.raises(ValueError):
+        RankingWeights(glossary_expansion=-0.1)
