@@ -14,7 +14,9 @@ a need, which is then re-matched, when any of these holds:
 3. ``c`` enters or leaves its candidate pool (its dense score crosses the dense retrieval cut
    or its BM25 score the lexical one, before against after): it would displace or let in
    another candidate;
-4. ``c`` is in the pool after the change, passes the need's hard filters, and with its new
+4. the need's search pre-filtered (few eligible solutions, more than its pool: a solution
+   becoming eligible or not changes who is in it) and ``c`` is in the pool after the change;
+5. ``c`` is in the pool after the change, passes the need's hard filters, and with its new
    scores it would move a channel's range, or its fused relevance (exact, from the stored
    ranges and channel weights) reaches the last leader's, or its score bound
    ``combine(fused, S)`` (S exact from ``assess_fit``; category feedback only lowers
@@ -188,6 +190,8 @@ def _reaches(matcher: Matcher, need: Need, solution_id: int, d0: float, l0: floa
         return True
     if not now or solution_id not in matcher:
         return False
+    if frontier.get("prefiltered"):
+        return True  # its pool was the best of the eligible solutions: one becoming eligible or not moves it
     query, facts = selectors.need_query(need), matcher.facts(solution_id)
     weights = matcher.weights
     if not Matcher.passes_filters(query, facts, weights):

@@ -105,16 +105,26 @@ NOT_INDEXED = ""
 
 
 def _vectors_store(documents: list[tuple[SolutionFacts, str]], vectors: list, *, indexed: bool = True) -> None:
+    """Store the vectors and lexical term counts of ``documents``; the term counts already stored
+    for the same text by the same tokenizer (an encoding chunk's) are kept, not segmented again."""
     identity, now, words = embedder().identity, timezone.now(), tokenizer()
+    hashes = {facts.id: store.text_hash(text) for facts, text in documents}
+    known = {
+        pk: terms
+        for pk, text_hash, terms in SolutionVector.objects.filter(
+            solution_id__in=list(hashes), tokenizer=words.identity
+        ).values_list("solution_id", "text_hash", "terms")
+        if hashes.get(pk) == text_hash and terms
+    }
     SolutionVector.objects.bulk_create(
         [
             SolutionVector(
                 solution_id=facts.id,
                 identity=identity,
-                text_hash=store.text_hash(text),
+                text_hash=hashes[facts.id],
                 state_hash=store.state_hash(facts, text) if indexed else NOT_INDEXED,
                 vector=store.to_bytes(vector),
-                terms=dict(Counter(words.tokenize(text))),
+                terms=known.get(facts.id) or dict(Counter(words.tokenize(text))),
                 tokenizer=words.identity,
                 updated_at=now,
             )

@@ -34,9 +34,15 @@ def test_a_fanned_out_build_encodes_each_passage_once_in_chunks_and_indexes_them
     encode_chunk = fanout.solution_vectors_encode
     monkeypatch.setattr(fanout, "solution_vectors_encode", lambda *, ids: chunks.append(ids) or encode_chunk(ids=ids))
 
+    words = services.tokenizer()
+    segmented: list[str] = []
+    tokenize = words.tokenize
+    monkeypatch.setattr(words, "tokenize", lambda text: segmented.append(text) or tokenize(text))
+
     state = services.index_build(fan_out=True)
 
     assert [len(chunk) for chunk in chunks] == [3, 3, 1]
+    assert len(segmented) == 7  # in the chunks; the build keeps their term counts
     assert sorted(sum(chunks, [])) == sorted(solution.pk for solution in solutions)
     assert sum(len(texts) for texts in encoded) == 7  # every passage once, all of them in the chunks
     assert state.size == 7 and len(services.get_matcher()) == 7
