@@ -201,7 +201,7 @@ def _rebuild_or_fail(reason: str) -> Matcher:
         raise IndexUnavailable(INDEX_UNAVAILABLE.format(reason=reason))
     logger.warning("Rebuilding the matching index: %s", reason)
     try:
-        index_build()
+        index_build(fan_out=False)  # on first use, in this process: never waiting for workers
     except OSError as error:
         raise IndexUnavailable(INDEX_UNAVAILABLE.format(reason=f"{reason}; it cannot be written ({error})")) from error
     assert _Loaded.matcher is not None

@@ -1,7 +1,10 @@
 """Encoding fanned out to worker processes: the same texts encoded by 1 worker process, then by
 2 (or more), each with one thread, pulling chunks from one queue as Celery workers pull a build's
 chunks (``matching.fanout``). Reports passages/s per worker count and the speed-up over one
-worker, per repeat and as medians; checks that every worker count gives the same vectors.
+worker, per repeat and as medians, and the CPU seconds the workers spent per passage (equal
+across worker counts when the workers do not slow each other down; on a machine whose cores are
+taken by other work the wall-clock speed-up cannot show that, the CPU time still does); checks
+that every worker count gives the same vectors.
 
 Each worker loads the model once before the clock starts (a Celery worker is long-lived), then
 encodes whole chunks with the raw embedder: no cache, so nothing is served from a previous run.
@@ -22,8 +25,11 @@ __all__ = ["bench_fanout"]
 _ONE_THREAD = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "TOKENIZERS_PARALLELISM": "false"}
 
 
-def _worker(backend: str, model: str, chunks: Any, results: Any, ready: Any, start: Any) -> None:
+def _worker(backend: str, model: str, chunks: Any, results: Any, ready: Any, start: Any, session: bool) -> None:
     from .embedders import get_embedder
+
+    if session:  # a session of its own, as a separately started worker service has
+        os.setsid()
 
     try:
         import torch
@@ -37,17 +43,21 @@ def _worker(backend: str, model: str, chunks: Any, results: Any, ready: Any, sta
     start.wait()
     while (item := chunks.get()) is not None:
         number, texts = item
-        results.put((number, os.getpid(), np.asarray(embedder.encode_passages(texts), dtype=np.float32)))
+        cpu = time.process_time()
+        vectors = np.asarray(embedder.encode_passages(texts), dtype=np.float32)
+        results.put((number, os.getpid(), vectors, time.process_time() - cpu))
 
 
-def _run(backend: str, model: str, texts: Sequence[str], workers: int, chunk: int) -> tuple[float, np.ndarray, dict]:
+def _run(
+    backend: str, model: str, texts: Sequence[str], workers: int, chunk: int, session: bool
+) -> tuple[float, np.ndarray, dict]:
     context = mp.get_context("spawn")
     chunks, results = context.Queue(), context.Queue()
     ready, start = context.Semaphore(0), context.Event()
     saved = {name: os.environ.get(name) for name in _ONE_THREAD}
     os.environ.update(_ONE_THREAD)  # spawned children read their thread settings from the environment
     try:
-        processes = [context.Process(target=_worker, args=(backend, model, chunks, results, ready, start))
+        processes = [context.Process(target=_worker, args=(backend, model, chunks, results, ready, start, session))
                      for _ in range(workers)]  # fmt: skip
         for process in processes:
             process.start()
@@ -67,10 +77,10 @@ def _run(backend: str, model: str, texts: Sequence[str], workers: int, chunk: in
             chunks.put(None)
         started = time.perf_counter()
         start.set()
-        got, by_worker = {}, {}
+        got, by_worker, cpu = {}, {}, 0.0
         for _ in parts:
-            number, pid, vectors = results.get(timeout=3600)
-            got[number] = vectors
+            number, pid, vectors, seconds = results.get(timeout=3600)
+            got[number], cpu = vectors, cpu + seconds
             by_worker[pid] = by_worker.get(pid, 0) + 1
         seconds = time.perf_counter() - started
     finally:
@@ -78,7 +88,8 @@ def _run(backend: str, model: str, texts: Sequence[str], workers: int, chunk: in
             process.join(timeout=60)
             if process.is_alive():
                 process.kill()
-    return seconds, np.concatenate([got[i] for i in range(len(parts))]), {"chunks_per_worker": sorted(by_worker.values())}
+    info = {"chunks_per_worker": sorted(by_worker.values()), "cpu_s": cpu}
+    return seconds, np.concatenate([got[i] for i in range(len(parts))]), info
 
 
 def bench_fanout(
@@ -89,25 +100,36 @@ def bench_fanout(
     workers: Sequence[int] = (1, 2),
     repeats: int = 3,
     chunk: int = 16,
+    sessions: bool = True,
     log: Callable[[str], None] = lambda line: None,
 ) -> dict[str, Any]:
     """Passages/s of ``texts`` encoded by each count of one-thread worker processes, ``repeats``
-    times (worker counts alternate within a repeat), and each count's speed-up over the first."""
+    times (worker counts alternate within a repeat), and each count's speed-up over the first.
+
+    ``sessions``: each worker process starts a session of its own, as worker services started
+    separately (one per machine, or several on one) are. Linux's autogroup scheduling gives each
+    session one share of a loaded machine's CPU, so worker processes left in the bench's session
+    would share one share between them and could not show a speed-up while other work runs."""
     if not texts or repeats < 1 or chunk < 1 or not workers:
         raise ValueError("bench_fanout needs texts, repeats >= 1, chunk >= 1 and worker counts")
     seconds: dict[int, list[float]] = {count: [] for count in workers}
     spread: dict[int, list[list[int]]] = {count: [] for count in workers}
+    cpu: dict[int, list[float]] = {count: [] for count in workers}
     reference, max_diff = None, 0.0
     for repeat in range(repeats):
         for count in workers:
-            took, vectors, info = _run(backend, model, texts, count, chunk)
+            took, vectors, info = _run(backend, model, texts, count, chunk, sessions)
             seconds[count].append(took)
             spread[count].append(info["chunks_per_worker"])
+            cpu[count].append(info["cpu_s"])
             reference = vectors if reference is None else reference
             max_diff = max(max_diff, float(np.abs(vectors - reference).max()))
-            log(f"repeat {repeat + 1}: {count} worker(s) {took:.1f} s ({len(texts) / took:.2f} passages/s)")
+            log(f"repeat {repeat + 1}: {count} worker(s) {took:.1f} s ({len(texts) / took:.2f} passages/s), "
+                f"{info['cpu_s']:.1f} CPU s, load {os.getloadavg()[0]:.2f}")
     base = workers[0]
-    report: dict[str, Any] = {"texts": len(texts), "chunk": chunk, "repeats": repeats, "threads_per_worker": 1}
+    report: dict[str, Any] = {
+        "texts": len(texts), "chunk": chunk, "repeats": repeats, "threads_per_worker": 1, "own_sessions": sessions
+    }
     for count in workers:
         ratios = [b / s for b, s in zip(seconds[base], seconds[count], strict=True)]
         report[f"{count}_workers"] = {
@@ -115,6 +137,7 @@ def bench_fanout(
             "median_s": round(float(np.median(seconds[count])), 1),
             "passages_per_s": round(len(texts) / float(np.median(seconds[count])), 2),
             "chunks_per_worker": spread[count],
+            "cpu_s_per_passage_median": round(float(np.median(cpu[count])) / len(texts), 3),
             f"speedup_over_{base}": {"per_repeat": [round(r, 2) for r in ratios], "median": round(float(np.median(ratios)), 2)},
         }
     report["max_abs_vector_difference"] = max_diff

@@ -67,12 +67,13 @@ def bench_pipeline(
     *,
     queries: int = 200,
     widening_sample: int = 20,
+    generator_seeds: int = 4,
     log: Callable[[str], None] = lambda line: None,
 ) -> dict[str, Any]:
     """``Matcher.search`` p50/p99 at ``n`` solutions, unfiltered and under a tight filter."""
     faiss.omp_set_num_threads(1)
     started = time.perf_counter()
-    catalog, needs = _rows(4)
+    catalog, needs = _rows(generator_seeds)
     pieces = synthetic_solution_texts(n, catalog)
     tokenizer, memo = Tokenizer(), {}
 
@@ -84,9 +85,11 @@ def bench_pipeline(
             total.update(memo[part])
         return total
 
+    log(f"texts generated in {time.perf_counter() - started:.0f} s")
     lexical = BM25Index(tokenizer)
     lexical.add_counts((doc_id, counts(parts)) for doc_id, parts in enumerate(pieces, start=1))
     memo.clear()
+    log(f"BM25 built at {time.perf_counter() - started:.0f} s")
     vectors = realistic_vectors(seeds, n)
     texts = [f"{row['title']}。{row['description']}" for row in needs[:queries]]
     query_vectors = realistic_vectors(seeds, len(texts), rng_seed=4242)
@@ -105,6 +108,7 @@ def bench_pipeline(
     faiss.omp_set_num_threads(2)  # builds may use both cores
     index.build(np.arange(1, n + 1), vectors)
     faiss.omp_set_num_threads(1)
+    log(f"{index.kind} vector index built at {time.perf_counter() - started:.0f} s")
     report: dict[str, Any] = {"n": n, "queries": len(texts), "index_kind": index.kind, "nprobe": index.nprobe}
     with tempfile.TemporaryDirectory() as folder:
         Matcher(embedder, vector_index=index, lexical_index=lexical).save(folder)
@@ -124,6 +128,7 @@ def bench_pipeline(
         report["filter_pass_share_median"] = round(float(np.median(eligible)) / n, 5)
         for query in plain + tight:  # warm: the term focus caches its terms
             matcher.search(query, top_k=10)
+        log(f"warm at {time.perf_counter() - started:.0f} s")
         report["unfiltered"] = _timed(matcher, plain)
         report["filtered_prefilter"] = _timed(matcher, tight)
         matcher.prefilter = False

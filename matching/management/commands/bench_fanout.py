@@ -24,15 +24,17 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
         parser.add_argument("--chunk", type=int, default=16, help="texts per chunk (MATCHING_FAN_OUT_CHUNK)")
         parser.add_argument("--repeats", type=int, default=3)
+        parser.add_argument("--shared-session", action="store_true",
+                            help="leave the workers in this command's session (one CPU share between them under load)")
         parser.add_argument("--backend", default=settings.MATCHING["EMBEDDING_BACKEND"])
         parser.add_argument("--model", default=settings.MATCHING["EMBEDDING_MODEL"])
 
-    def handle(self, *args, catalog, size: int, workers, chunk: int, repeats: int, backend, model, **options):
+    def handle(self, *args, catalog, size: int, workers, chunk: int, repeats: int, backend, model, shared_session, **options):
         taxonomy = json.loads(Path(settings.TAXONOMY_PATH).read_text(encoding="utf-8"))
         texts = [text for _ref, text in sample_of(catalog_texts(catalog, Labels.from_taxonomy(taxonomy)), size)]
         load_before = os.getloadavg()
         report = bench_fanout(
-            backend, model, texts, workers=workers, repeats=repeats, chunk=chunk, log=lambda line: self.stderr.write(line)
+            backend, model, texts, workers=workers, repeats=repeats, chunk=chunk, sessions=not shared_session, log=lambda line: self.stderr.write(line)
         )
         report = {
             "backend": backend,
