@@ -7,7 +7,9 @@ top matches. Each stored search also stores its *frontier* (``MatchFrontier``, f
 a need, which is then re-matched, when any of these holds:
 
 1. the need has no frontier (matched before this existed), or its search widened its pool
-   (fewer eligible candidates than ``top_k`` plus the number of changed solutions);
+   (fewer eligible candidates than ``top_k`` plus the number of changed solutions), or the
+   change may move its search from scoring only the eligible solutions to widening its pool or
+   back (``engine/retrieval.py``; the frontier records the counts that choice was made from);
 2. ``c`` is one of its stored matches, one of its category-feedback leaders (the best
    ``category_feedback_depth`` by fused relevance), or at an end of a channel's range over the
    eligible candidates (the blend normalises by that range);
@@ -45,6 +47,7 @@ from matching import selectors
 from matching.engine import Matcher, RankedResult, assess_fit
 from matching.engine.fit import combine
 from matching.engine.language import text_language
+from matching.engine.retrieval import prefilters
 
 MARGIN = 0.05
 DENSE_EPSILON = 1e-4
@@ -183,6 +186,8 @@ def _reaches(matcher: Matcher, need: Need, solution_id: int, d0: float, l0: floa
         return True
     if frontier["eligible"] <= frontier["top_k"] + changed:
         return True
+    if "prefilter" not in frontier or _prefilter_may_flip(frontier["prefilter"], changed):
+        return True  # matched before the choice was recorded, or the change may move it
     if solution_id in set(frontier["stored"]) | set(frontier["leaders"]) | set(frontier["edges"]):
         return True
     was, now = _in_pool(frontier, d0, l0), _in_pool(frontier, d1, l1)
@@ -209,6 +214,20 @@ def _reaches(matcher: Matcher, need: Need, solution_id: int, d0: float, l0: floa
         return True
     score = combine(fused, assess_fit(query, facts, weights).structured, weights)
     return score >= frontier["kth"] * (1 - MARGIN) - SCORE_EPSILON
+
+
+def _prefilter_may_flip(choice: dict | None, changed: int) -> bool:
+    """Whether ``changed`` solutions (each one more or one fewer eligible, or in the catalog) may
+    switch the need's search between scoring only the eligible solutions and widening its pool."""
+    if choice is None:
+        return False
+    eligible, corpus, top_k, pool = choice["eligible"], choice["corpus"], choice["top_k"], choice["pool"]
+    outcomes = {
+        prefilters(eligible=max(0, eligible + de), corpus=max(1, corpus + dc), top_k=top_k, pool=pool)
+        for de in (-changed, changed)
+        for dc in (-changed, changed)
+    }
+    return len(outcomes) > 1
 
 
 def _in_pool(frontier: dict, dense: float, lexical: float) -> bool | None:

@@ -236,7 +236,7 @@ class Matcher(CrossLanguage, Retrieval):
 
         corpus = len(self._facts)
         pool = max(candidate_pool, top_k)
-        among = self._prefilter(query, keep_over_budget, weights, top_k, pool) if apply_filters else None
+        among, choice = self._prefilter(query, keep_over_budget, weights, top_k, pool) if apply_filters else (None, None)
         while True:
             if among is None:
                 dense, lexical = self._retrieve(query, query_vector, active, pool, term_weights)
@@ -274,6 +274,7 @@ class Matcher(CrossLanguage, Retrieval):
         fused = fuse(channel_scores, weights.channel_weights, method=fusion, unseen=unseen)
         if frontier is not None:
             frontier.update(self._frontier(channel_scores, fused, cuts, weights, pool))
+            frontier["prefilter"] = choice  # a change of the catalog may flip the choice
             if among is not None and len(among) > pool:
                 frontier["prefiltered"] = True  # a solution becoming eligible may displace a candidate
         if weights.category_feedback > 0:

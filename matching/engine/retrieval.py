@@ -22,7 +22,13 @@ import numpy as np
 from .lexical import TermWeights
 from .types import NeedQuery, RankingWeights
 
-__all__ = ["Retrieval"]
+__all__ = ["Retrieval", "prefilters"]
+
+
+def prefilters(*, eligible: int, corpus: int, top_k: int, pool: int) -> bool:
+    """Whether a search scores only the eligible solutions: when the first pool would hold fewer
+    than ``top_k`` of them on average (so the widening search would widen)."""
+    return eligible * pool < top_k * corpus
 
 
 class Retrieval:
@@ -33,20 +39,26 @@ class Retrieval:
 
     def _prefilter(
         self, query: NeedQuery, keep_over_budget: bool, weights: RankingWeights, top_k: int, pool: int
-    ) -> np.ndarray | None:
-        """The eligible ids when the hard filters leave few enough to score them all, else None."""
+    ) -> tuple[np.ndarray | None, dict | None]:
+        """The eligible ids when the hard filters leave few enough to score them all (else None),
+        and what that choice was made from (None when no filter applies): the number of eligible
+        solutions, the catalog size, ``top_k`` and ``pool``, for the frontier (a change of the
+        catalog may move the choice, and the pool with it)."""
         if not self.prefilter:
-            return None
+            return None, None
         eligible = self._filters.eligible(query, budget=not keep_over_budget, region=weights.hard_region_filter)
+        if eligible is None:
+            return None, None
         corpus = len(self._facts)
-        if eligible is None or corpus == 0 or len(eligible) * pool >= top_k * corpus:
-            return None
+        choice = {"eligible": int(len(eligible)), "corpus": corpus, "top_k": top_k, "pool": pool}
+        if corpus == 0 or not prefilters(**choice):
+            return None, choice
         if weights.hard_industry_filter or not self._filters.exact:
             eligible = np.fromiter(
                 (i for i in eligible.tolist() if i in self._facts and self._passes(query, self._facts[i], keep_over_budget, weights)),
                 dtype=np.int64,
             )
-        return eligible
+        return eligible, choice
 
     def _retrieve_among(
         self,

@@ -96,7 +96,7 @@ def test_prefiltered_results_equal_the_widening_search_where_it_reached_the_whol
     needs = [NeedQuery(text=q.text, budget_max=budget, industry=q.industry, city=q.city, county=q.county)
              for q in fixture_needs(60) for budget in (10_000, 30_000)]  # fmt: skip
     for query in needs:
-        eligible = matcher._prefilter(query, False, matcher.weights, 10, 200)
+        eligible = matcher._prefilter(query, False, matcher.weights, 10, 200)[0]
         if eligible is None:
             continue
         old_frontier: dict = {}
@@ -122,7 +122,7 @@ def test_a_filter_leaving_many_solutions_keeps_the_widening_search(fixture_match
     query = fixture_needs(1)[0]
     wide = NeedQuery(text=query.text, budget_max=10_000_000)  # every solution passes
 
-    assert fixture_matcher._prefilter(wide, False, fixture_matcher.weights, 10, 200) is None
+    assert fixture_matcher._prefilter(wide, False, fixture_matcher.weights, 10, 200)[0] is None
 
 
 def test_prefiltered_search_keeps_the_best_pool_of_the_eligible_and_flags_its_frontier(hashing) -> None:
