@@ -88,12 +88,18 @@ def enqueue_ids(function: Callable[..., object], ids: list[int]) -> None:
     enqueue(_run_waiting, job=function)
 
 
-def _send(function: Callable[..., object], kwargs: dict) -> None:
+def send(function: Callable[..., object], **kwargs: object) -> None:
+    """Queue ``function(**kwargs)`` on the broker as its Celery task; raises if the broker cannot
+    be reached (for a caller that waits for the work, such as the index build's fan-out)."""
     from celery import current_app
 
+    current_app.send_task(job_name(function), kwargs=kwargs)  # by name: a web process need not import the tasks
+
+
+def _send(function: Callable[..., object], kwargs: dict) -> None:
     name = job_name(function)
     try:
-        current_app.send_task(name, kwargs=kwargs)  # by name: a web process need not import the tasks
+        send(function, **kwargs)
     except Exception as error:  # the broker is down: the data is committed, the sweep finds the work
         logger.warning(JOB_DEFERRED, name, len(kwargs.get("ids", ())), error.__class__.__name__)
 

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from marketplace.catalog.models import AuditEvent, Need
 from marketplace.catalog.selectors import solution_list
-from matching import jobs, selectors, store, targeting
+from matching import fanout, jobs, selectors, store, targeting
 from matching.labels import labelled_qrels, match_label_set  # noqa: F401  (part of this module's API)
 from matching.weights import _weights_stamp, weights
 from matching.vectors import (  # noqa: F401  (config, embedder and tokenizer are part of this module's API)
@@ -115,12 +115,15 @@ def ranking_weights_save(*, actor, values: Mapping) -> RankingSettings:
     return row
 
 
-def index_build(*, progress: Progress = _no_progress) -> IndexState:
+def index_build(*, progress: Progress = _no_progress, fan_out: bool | None = None) -> IndexState:
     """Encode every active solution (reusing shipped, cached and stored vectors), store the
-    vectors in the database and bump the version; this process then searches the new index."""
+    vectors in the database and bump the version; this process then searches the new index.
+    The passages to encode fan out in chunks to the Celery workers when ``fan_out``, or by
+    default when jobs run on Celery and many are missing (``matching.fanout``)."""
     names = selectors.labels()
     solutions = list(selectors.indexable_solutions())
     documents = list(selectors.documents(solutions, names))
+    fanout.passages_encode(documents, fan_out=fan_out, progress=progress)
     vectors = _passage_vectors(documents, progress=progress)
     with transaction.atomic():
         state, _ = IndexState.objects.select_for_update().get_or_create(name=IndexState.SOLUTIONS)
@@ -198,7 +201,7 @@ def _rebuild_or_fail(reason: str) -> Matcher:
         raise IndexUnavailable(INDEX_UNAVAILABLE.format(reason=reason))
     logger.warning("Rebuilding the matching index: %s", reason)
     try:
-        index_build()
+        index_build(fan_out=False)  # on first use, in this process: never waiting for workers
     except OSError as error:
         raise IndexUnavailable(INDEX_UNAVAILABLE.format(reason=f"{reason}; it cannot be written ({error})")) from error
     assert _Loaded.matcher is not None

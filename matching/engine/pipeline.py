@@ -36,10 +36,12 @@ from .copies import hold_copies
 from .focus import CategoryFocus
 from .fusion import FUSION_METHODS, fuse
 from .index import DEFAULT_APPROX_THRESHOLD, VectorIndex
+from .eligibility import FilterColumns
 from .language import CrossLanguage
 from .lexical import BM25Index, TermWeights, Tokenizer
 from .fit import INDUSTRY_OTHER, REGION_NOT_SERVED, industry_fit, is_over_budget, region_fit
 from .ranker import rank
+from .retrieval import Retrieval
 from .types import Labels, NeedQuery, RankedResult, RankingWeights, SolutionFacts
 
 __all__ = ["CHANNELS", "RECIPE", "RECIPE_NAME", "RECIPE_VERSION", "Matcher", "document_text"]
@@ -77,7 +79,7 @@ def document_text(facts: SolutionFacts, description: str, labels: Labels | None 
     )
 
 
-class Matcher(CrossLanguage):
+class Matcher(CrossLanguage, Retrieval):
     """Ranks the solution catalog for a need (see the module docstring)."""
 
     def __init__(
@@ -106,6 +108,7 @@ class Matcher(CrossLanguage):
         self.vectors = vector_index
         self.lexical = lexical_index if lexical_index is not None else BM25Index(tokenizer or Tokenizer())
         self._facts: dict[int, SolutionFacts] = {}
+        self._filters = FilterColumns()
         self._focus = CategoryFocus()
         self._focus_stale = True
         self._languages: dict[int, str] = {}
@@ -165,6 +168,7 @@ class Matcher(CrossLanguage):
             vectors = self.embedder.encode_passages([text for _, text in batch])
         for facts, _ in batch:
             self._facts[facts.id] = facts
+            self._filters.put(facts)
         self.vectors.update(ids, vectors)
         terms = terms or {}
         for facts, text in batch:
@@ -182,6 +186,7 @@ class Matcher(CrossLanguage):
         self.vectors.remove([solution_id])
         self.lexical.remove(solution_id)
         removed = self._facts.pop(solution_id, None) is not None
+        self._filters.discard(solution_id)
         self._languages.pop(solution_id, None)
         self._language_groups = None
         self._focus_stale = True
@@ -237,17 +242,23 @@ class Matcher(CrossLanguage):
 
         corpus = len(self._facts)
         pool = max(candidate_pool, top_k)
+        among, choice = self._prefilter(query, keep_over_budget, weights, top_k, pool) if apply_filters else (None, None)
         while True:
-            dense, lexical = self._retrieve(lexical_text, query_vector, active, pool, lexical_weights)
+            if among is None:
+                dense, lexical = self._retrieve(lexical_text, query_vector, active, pool, lexical_weights)
+            else:
+                dense, lexical = self._retrieve_among(lexical_text, query_vector, active, pool, among, lexical_weights)
             offsets = {}
             if weights.dense_language_alignment > 0 and query_vector is not None:
-                offsets = self._language_offsets(query.text, query_vector, dense, pool, weights.dense_language_alignment)
+                offsets = self._language_offsets(
+                    query.text, query_vector, dense, pool, weights.dense_language_alignment, among=among
+                )
             eligible = [
                 doc_id
                 for doc_id in dense.keys() | lexical.keys()
                 if doc_id in self._facts and self._passes(query, self._facts[doc_id], keep_over_budget, weights)
             ]
-            if len(eligible) >= top_k or pool >= corpus:
+            if among is not None or len(eligible) >= top_k or pool >= corpus:
                 break
             pool *= 4
         cuts = (
@@ -273,6 +284,9 @@ class Matcher(CrossLanguage):
         if frontier is not None:
             frontier.update(self._frontier(channel_scores, fused, cuts, weights, pool))
             frontier["edges"] = sorted(set(frontier["edges"]) | references)  # a held copy's score depends on them
+            frontier["prefilter"] = choice  # a change of the catalog may flip the choice
+            if among is not None and len(among) > pool:
+                frontier["prefiltered"] = True  # a solution becoming eligible may displace a candidate
         if weights.category_feedback > 0:
             fused = self._category_feedback(fused, weights)
         top_lexical = max((lexical[i] for i in eligible), default=0.0) if "lexical" in active else 0.0
@@ -384,47 +398,6 @@ class Matcher(CrossLanguage):
 
         return lambda term: focus.weight(term, holders)
 
-    def _retrieve(
-        self,
-        lexical_text: str,
-        query_vector: np.ndarray | None,
-        active: Sequence[str],
-        pool: int,
-        term_weights: TermWeights | None = None,
-    ) -> tuple[dict[int, float], dict[int, float]]:
-        dense: dict[int, float] = {}
-        lexical: dict[int, float] = {}
-        if "dense" in active and query_vector is not None:
-            scores, ids = self.vectors.search_one(query_vector, pool)
-            dense = {int(i): float(s) for i, s in zip(ids, scores, strict=True)}
-        if "lexical" in active:
-            lexical = dict(self.lexical.search(lexical_text, pool, term_weights=term_weights))
-        return dense, lexical
-
-    def _complete_scores(
-        self,
-        lexical_text: str,
-        query_vector: np.ndarray | None,
-        active: Sequence[str],
-        eligible: Sequence[int],
-        dense: dict[int, float],
-        lexical: dict[int, float],
-        term_weights: TermWeights | None = None,
-    ) -> None:
-        """Score pooled candidates in the channel that did not retrieve them."""
-        if "dense" in active and query_vector is not None:
-            missing = [i for i in eligible if i not in dense and i in self.vectors]
-            if missing:
-                dense.update(zip(missing, map(float, self.vectors.score(query_vector, missing)), strict=True))
-            for i in eligible:
-                dense.setdefault(i, 0.0)
-        if "lexical" in active:
-            missing = [i for i in eligible if i not in lexical]
-            if missing:
-                lexical.update(self.lexical.score(lexical_text, missing, term_weights=term_weights))
-            for i in eligible:
-                lexical.setdefault(i, 0.0)
-
     def _category_feedback(self, fused: dict[int, float], weights: RankingWeights) -> dict[int, float]:
         """Pseudo-relevance feedback on the category: the categories of the best fused
         candidates say what kind of problem the need describes (energy, quality, MES...), so a
@@ -497,5 +470,7 @@ class Matcher(CrossLanguage):
                 f"{len(known - indexed)} only in the database, lexical has {len(lexical)}; rebuild it"
             )
         matcher._facts = dict(facts)
+        for item in matcher._facts.values():
+            matcher._filters.put(item)
         matcher._focus_stale = True
         return matcher

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from matching.engine.embedders import get_embedder
+from matching.engine.pipeline_bench import bench_pipeline
 from matching.engine.scale_bench import bench_scale
 
 
@@ -32,14 +33,24 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, default=4)
         parser.add_argument("--only", nargs="*", default=[], help="run only indexes whose name contains a word")
         parser.add_argument("--index-file", default=str(settings.VAR_DIR / "bench" / "scale-ivf-sq8.faiss"))
+        parser.add_argument(
+            "--pipeline", action="store_true",
+            help="instead of comparing index kinds: the product's search (Matcher.search, both channels, ranking) "
+            "p50/p99 without filters and under the tight filter (pre-filtered, and the widening search before it)",
+        )  # fmt: skip
 
-    def handle(self, *args, n, seeds, queries, workers, only, index_file, **options):
+    def handle(self, *args, n, seeds, queries, workers, only, index_file, pipeline, **options):
         seeds = seeds or default_seeds()
         try:
             with np.load(seeds) as data:
                 vectors = np.asarray(data["vectors"], dtype=np.float32)
         except (OSError, KeyError, ValueError) as error:
             raise CommandError(f"cannot read seed vectors from {seeds}: {error}") from None
+        if pipeline:
+            report = bench_pipeline(n, vectors, queries=min(queries, 200), log=lambda line: self.stderr.write(line))
+            report["seeds_file"] = seeds
+            self.stdout.write(json.dumps(report, ensure_ascii=False, indent=1))
+            return
         Path(index_file).parent.mkdir(parents=True, exist_ok=True)
         report = bench_scale(
             n,

@@ -9,7 +9,9 @@ import pytest
 
 from matching.engine.embedders import HashingEmbedder
 from matching.engine.encoding_bench import bench_encoding, catalog_texts
+from matching.engine.fanout_bench import bench_fanout
 from matching.engine.lexical_bench import bench_lexical
+from matching.engine.pipeline_bench import bench_pipeline
 from matching.engine import Labels
 from matching.engine.scale_bench import bench_scale, realistic_vectors, synthetic_filters
 
@@ -54,6 +56,23 @@ def test_bench_scale_tiny_run(tmp_path: Path) -> None:
         assert 0 <= row["recall@10"] <= 1 and row["p50_ms"] >= 0 and row["bytes"] > 0
     workers = report["mmap_workers"]["processes"]
     assert len(workers) == 2 and all(w["Pss"] <= w["Rss"] for w in workers)
+
+
+def test_bench_pipeline_tiny_run() -> None:
+    report = bench_pipeline(3_000, _seeds(), queries=20, widening_sample=5, generator_seeds=1)
+    assert report["index_kind"] == "flat" and 0 < report["filter_pass_share_median"] < 0.05
+    for part in ("unfiltered", "filtered_prefilter", "filtered_widening_before"):
+        assert report[part]["cpu_p50_ms"] > 0, part
+    assert report["filtered_prefilter"]["queries"] == 20 and report["filtered_widening_before"]["queries"] == 5
+    assert report["filtered_p99_over_unfiltered_p50_cpu"] > 0
+
+
+def test_bench_fanout_with_the_hashing_embedder() -> None:
+    texts = [text for _, text in catalog_texts(CATALOG, Labels())[:24]]
+    report = bench_fanout("hashing", "", texts, workers=(1, 2), repeats=1, chunk=4)
+    assert report["1_workers"]["chunks_per_worker"] == [[6]]
+    assert sum(report["2_workers"]["chunks_per_worker"][0]) == 6
+    assert report["max_abs_vector_difference"] == 0.0 and report["2_workers"]["speedup_over_1"]["median"] > 0
 
 
 def test_bench_lexical_tiny_run(tmp_path: Path) -> None:
