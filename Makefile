@@ -42,9 +42,12 @@ test-deps:
 			--dir /tmp --logfile /tmp/redis-test.log && \
 		for i in $$(seq 30); do redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && break; sleep 1; done; }
 
+# pytest-xdist: one worker per core (PYTEST_WORKERS=0 runs in this process); each worker has its own
+# test database (test_<name>_gw0, ...); browser and runtime tests keep to one worker each.
+PYTEST_WORKERS ?= auto
 test: install test-deps
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 # The embedded default path on SQLite, as README's first command runs it (without serving).
 # Matches of every open need are left out (build_index --no-refresh) to keep CI short.
