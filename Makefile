@@ -48,11 +48,14 @@ test-deps:
 		for i in $$(seq 30); do redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && break; sleep 1; done; }
 
 # pytest-xdist: one worker per core (PYTEST_WORKERS=0 runs in this process); each worker has its own
-# test database (test_<name>_gw0, ...); browser and runtime tests keep to one worker each.
+# test database (test_<name>_gw0, ...). --dist loadfile keeps each test file on one worker, in
+# order: module fixtures are made once and tests sharing one (tests/config/test_gunicorn.py's
+# server) see each other's requests as in one process. (--dist loadgroup would not group: pytest 9
+# ignores the node ids pytest-xdist 3.8 rewrites for it.)
 PYTEST_WORKERS ?= auto
 test: install test-deps
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 # The embedded default path on SQLite, as README's first command runs it (without serving).
 # Matches of every open need are left out (build_index --no-refresh) to keep CI short.

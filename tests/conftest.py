@@ -12,16 +12,6 @@ REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "fixtures"
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """With pytest-xdist (`make test` runs `-n auto --dist loadgroup`), the browser tests share one
-    worker and so one Chromium, and the runtime tests one worker and so one private Redis."""
-    for item in items:
-        for group in ("browser", "runtime"):
-            if item.get_closest_marker(group):
-                item.add_marker(pytest.mark.xdist_group(group))
-
-
 @pytest.fixture
 def repo() -> Path:
     return REPO
