@@ -100,7 +100,11 @@ def test_enterprise_posts_provider_proposes_enterprise_accepts_both_see_contacts
     expect(first).to_contain_text(BRAIN)
     expect(first.locator(".reason-badges")).to_contain_text("已有陶瓷行业案例，累计落地12家")
     expect(first.locator(".reason-badges")).to_contain_text("6周上线")
-    expect(page.locator(".match-card .badge-ok", has_text="报价在预算内").first).to_be_visible()
+    expect(first.locator(".reason-badges")).to_contain_text("案例为服务商自报，未经平台核实")
+    within_budget = page.locator(".match-card .badge-ok", has_text="报价在预算内").first
+    expect(within_budget).to_be_hidden()  # only the brain is a strong match: the rest are folded
+    page.get_by_role("group").get_by_text("更多选择").click()
+    expect(within_budget).to_be_visible()
     screenshot("a2-need-matches")
     page.set_viewport_size({"width": 390, "height": 844})  # a phone
     expect(page.locator(".match-card").first).to_be_visible()

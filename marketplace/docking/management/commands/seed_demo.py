@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from marketplace.catalog import models
 from marketplace.docking.models import Lead, Notification
-from marketplace.docking.services import sync
+from marketplace.docking.services import solutions, sync
 from matching import services as matching
 
 # Demo-only credentials, listed in README. Never run this command on a production database.
@@ -45,6 +45,10 @@ class Command(BaseCommand):
             self._account("demo-admin", is_staff=True, is_superuser=True)
             self._account("demo-enterprise", enterprise=enterprise)
             self._account("demo-provider", provider=provider)
+            # The platform has checked the demo provider's cases (the kiln brain's 12 ceramics
+            # plants): verified cases weigh fully in the ranking and show the badge.
+            admin = models.User.objects.get(username="demo-admin")
+            solutions.solution_cases_verify(actor=admin, solutions=provider.solutions.filter(cases__gt=0))
             need = self._need(enterprise)
         matched = self._match(need, provider)
         self.stdout.write(self.style.SUCCESS(
