@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: demo test test-deps install setup smoke fixtures vectors serve bench-load
+.PHONY: demo test test-deps install setup smoke fixtures vectors serve bench-load bench-setup
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -85,6 +85,12 @@ vectors: install
 	$(BIN)/python manage.py import_needs fixtures/needs.csv
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py vectors_export $(foreach f,$(wildcard fixtures/dev/needs.csv fixtures/blind/needs.csv),--needs-file $(f))
+
+# Issue 11's set-up target: `make setup`'s steps on a fresh SQLite database against the time of 300
+# single-passage encodes of the model, in one run (README "Two commands").
+bench-setup: install
+	mkdir -p var/bench
+	$(BIN)/python manage.py bench_setup | tee var/bench/setup.json
 
 # Production on one machine (README "Running in production"): web (gunicorn), worker and beat
 # from the Procfile. Needs SECRET_KEY and DATABASE_URL (in the environment or .env) and Redis.

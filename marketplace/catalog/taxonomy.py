@@ -50,6 +50,26 @@ def sync_reference_data(get_model: Any, taxonomy: dict[str, Any]) -> None:
             County.objects.update_or_create(city=city, name=county_name, defaults={"position": county_position})
 
 
+def restore_reference_data(sender: Any, apps: Any = None, using: str = "default", **kwargs: Any) -> None:
+    """``post_migrate``: load the taxonomy when its tables are empty. A data migration fills them
+    once, but ``flush`` (which a transactional test runs after itself) empties them and then sends
+    ``post_migrate``, so the reference data comes back as Django's content types do."""
+    from django.apps import apps as global_apps
+    from django.conf import settings
+
+    apps = apps or global_apps  # flush sends no migration state
+    try:
+        County = apps.get_model("marketplace", "County")
+    except LookupError:  # migrated back before the tables existed
+        return
+    if County.objects.using(using).exists():
+        return
+    taxonomy = read_taxonomy(settings.TAXONOMY_PATH)
+    get_model = lambda name: apps.get_model("marketplace", name)  # noqa: E731
+    sync_reference_data(get_model, taxonomy)
+    sync_county_names_en(get_model, taxonomy)
+
+
 def sync_county_names_en(get_model: Any, taxonomy: dict[str, Any]) -> None:
     """Give every county its English name from ``regions_en`` (its Chinese name if none)."""
     names_en = taxonomy.get("regions_en", {}).get("counties", {})

@@ -44,3 +44,13 @@ def test_bundled_taxonomy_matches_the_shared_reference(repo):
     bundled = json.loads(DEFAULT_PATH.read_text("utf-8"))
     assert bundled.pop("regions_en")["cities"]["淄博市"] == "Zibo"  # the English names are ours
     assert bundled == json.loads(shared.read_text("utf-8"))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_flush_leaves_the_reference_data_in_place():
+    # A transactional test flushes every table after itself; the tests after it, on the same
+    # worker, still find the taxonomy (post_migrate reloads it, as contenttypes reload theirs).
+    call_command("flush", interactive=False, verbosity=0)
+
+    assert models.County.objects.count() == 136 and models.Category.objects.count() == 16
+    assert models.County.objects.get(city="淄博市", name="博山区").name_en == "Boshan District"

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+from io import StringIO
 from pathlib import Path
 
 import numpy as np
 import pytest
+from django.core.management import call_command
 
 from matching.engine.embedders import HashingEmbedder
 from matching.engine.encoding_bench import bench_encoding, catalog_texts
@@ -104,3 +107,12 @@ def test_catalog_texts_are_the_document_texts() -> None:
     rows = catalog_texts(CATALOG, Labels(categories={"iot_cloud": ("工业互联网平台", "Industrial IoT platform")}))
     assert len(rows) == 2889 and rows[0][0] == "S00001"
     assert "类别：工业互联网平台" in rows[0][1] and "适用行业：通用" in rows[0][1]
+
+
+def test_bench_setup_times_single_passage_encodes(settings) -> None:
+    settings.MATCHING = {**settings.MATCHING, "EMBEDDING_BACKEND": "hashing", "EMBEDDING_MODEL": "64"}
+    out = StringIO()
+    call_command("bench_setup", "--skip-setup", "--encodes", "3", stdout=out, stderr=StringIO())
+    report = json.loads(out.getvalue())
+    assert report["single_encode"]["count"] == 3 and report["single_encode"]["median_s"] >= 0
+    assert report["single_encode"]["embedder"].startswith("hashing") and "setup" not in report
