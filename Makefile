@@ -52,8 +52,9 @@ test-deps:
 # order: module fixtures are made once and tests sharing one (tests/config/test_gunicorn.py's
 # server) see each other's requests as in one process. (--dist loadgroup would not group: pytest 9
 # ignores the node ids pytest-xdist 3.8 rewrites for it.)
-# Default 0 (one process) until a whole run with workers passes: one had errors (README).
-PYTEST_WORKERS ?= 0
+# A transactional test's flush no longer empties the taxonomy for the files after it on the same
+# worker (post_migrate restores it), so workers are the default; PYTEST_WORKERS=0 runs one process.
+PYTEST_WORKERS ?= auto
 test: install test-deps
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)

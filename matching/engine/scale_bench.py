@@ -166,11 +166,14 @@ def candidates(dim: int, n: int, quantizer_data: np.ndarray) -> list[Candidate]:
 
     probes = [p for p in (8, 16, 32, 64, 128) if p <= nlist]
     pq_m = next(m for m in (48, 32, 24, 16, 8, 4, 2, 1) if dim % m == 0)
+    # 8-bit codes need 256 centroids per sub-space, trained on at least 39 points each (faiss
+    # warns below that): smaller samples (the tests' tiny runs) get 4-bit codes.
+    pq_bits = 8 if n >= 39 * 256 else 4
     found = [
         Candidate("faiss Flat (exact)", lambda data: _flat(data)),
         Candidate(f"faiss IVF{nlist},Flat", ivf("Flat"), set_nprobe, probes),
         Candidate(f"faiss IVF{nlist},SQ8", ivf("SQ8"), set_nprobe, probes),
-        Candidate(f"faiss IVF{nlist},PQ{pq_m} + refine", ivf(f"PQ{pq_m}x8"), set_nprobe, probes),
+        Candidate(f"faiss IVF{nlist},PQ{pq_m}x{pq_bits} + refine", ivf(f"PQ{pq_m}x{pq_bits}"), set_nprobe, probes),
         Candidate("faiss HNSW32,Flat", hnsw, set_ef, (32, 64, 128)),
     ]
     try:
