@@ -33,6 +33,7 @@ from ._locks import RWLock
 from .lexical_files import BM25Files
 from .lexical_impact import BUDGET, CANDIDATES, LEVELS, approximate_candidates, forward_layout, impact_layout
 from .lexical_reads import BM25Reads
+from .slotmap import SlotMap
 from .tokenizer import DEFAULT_USERDICT, Tokenizer, stem
 
 __all__ = ["APPROX_ABOVE", "DEFAULT_USERDICT", "BM25Index", "TermWeights", "Tokenizer", "stem"]
@@ -89,7 +90,7 @@ class BM25Index(BM25Reads, BM25Files):
         self._vocab: dict[str, int] = {}
         self._terms: list[str] = []
         self._df = np.zeros(0, dtype=np.int64)  # live documents per term id
-        self._slot_of: dict[int, int] = {}
+        self._slot_of: dict[int, int] | SlotMap = {}  # a SlotMap once loaded from a file
         self._slot_ids = np.zeros(0, dtype=np.int64)  # doc id per slot, -1 once removed
         self._doc_len = np.zeros(0, dtype=np.float32)
         self._used_slots = 0

@@ -27,6 +27,7 @@ import numpy as np
 
 from ._files import atomic_open
 from .errors import IndexCorruptError, IndexMismatchError, IndexMissingError
+from .slotmap import SlotMap
 from .tokenizer import Tokenizer
 
 if TYPE_CHECKING:
@@ -227,8 +228,10 @@ class BM25Files:
         except (KeyError, ValueError) as exc:
             raise IndexCorruptError(f"{path}: BM25 arrays missing or of the wrong type: {exc!r}") from exc
         index._used_slots = index._sealed_slots = len(index._slot_ids)
-        live = np.flatnonzero(index._slot_ids >= 0)
-        index._slot_of = dict(zip(index._slot_ids[live].tolist(), live.tolist(), strict=True))
+        try:
+            index._slot_of = SlotMap(index._slot_ids)
+        except ValueError as exc:
+            raise IndexCorruptError(f"{path}: {exc}") from exc
         index._total_len = int(index._doc_len.sum(dtype=np.float64))
         vocabulary = len(index._terms)
         consistent = (

@@ -480,3 +480,21 @@ def test_format_2_files_still_load(tmp_path: Path) -> None:
     assert loaded.terms_of(8) == index.terms_of(8) and 7 not in loaded
     loaded.save(path)
     assert_same_results(BM25Index.load(path, TOKENIZER).search("w1z w5z", 10), index.search("w1z w5z", 10))
+
+
+def test_slot_map_behaves_like_the_dict_it_replaces() -> None:
+    from matching.engine.slotmap import SlotMap
+
+    slots = SlotMap(np.array([40, -1, 7, 12], dtype=np.int64))  # doc id per slot, -1: removed
+    plain = {40: 0, 7: 2, 12: 3}
+    for doc_id in (40, 7, 12, 5):
+        assert (doc_id in slots, slots.get(doc_id)) == (doc_id in plain, plain.get(doc_id))
+    assert len(slots) == 3 and slots[12] == 3 and sorted(slots) == [7, 12, 40]
+    assert slots.pop(7) == 2 and 7 not in slots and slots.pop(7, None) is None and len(slots) == 2
+    slots[7] = 9  # re-added in a new slot
+    slots[40] = 10  # moved
+    assert (slots[7], slots[40], len(slots)) == (9, 10, 3)
+    with pytest.raises(KeyError):
+        slots[5]
+    with pytest.raises(ValueError):
+        SlotMap(np.array([3, 3], dtype=np.int64))
