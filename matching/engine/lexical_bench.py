@@ -169,44 +169,56 @@ def _queries(
     index: Any, tokenizer: Tokenizer, needs: Sequence[dict[str, str]], report: dict[str, Any], *, queries: int,
     pool: int, sweep: Sequence[tuple[int, int]] = (), log: Callable[[str], None] = lambda line: None,
 ) -> dict[str, Any]:
-    """Time searches of the first ``queries`` needs, exact and approximate, then updates."""
+    """Time searches of the first ``queries`` needs, exact and approximate, then updates.
+
+    The searches take turns by blocks of ``_BLOCK`` queries (each setting searches the same
+    block, then the next block), so that a change in the machine's load falls on every setting
+    alike; a search's CPU time still includes the cache misses the others leave behind."""
     texts = [f"{row['title']}。{row['description']}" for row in needs[:queries]]
-
-    def timed(label: str) -> list[list[tuple[int, float]]]:
-        index.search(texts[0], pool)
-        times, cpu_times, found = [], [], []
-        for text in texts:
-            begun, cpu_begun = time.perf_counter(), time.thread_time()
-            found.append(index.search(text, pool))
-            times.append(time.perf_counter() - begun)
-            cpu_times.append(time.thread_time() - cpu_begun)
-        report[label] = _percentiles(times, cpu_times)
-        return found
-
+    settings: list[tuple[str, tuple[int, int] | None]] = [("query_ms_exact", None)]
     approximate = hasattr(index, "approx_above")
     if approximate:
-        index.approx_above = None  # every posting scored
-    exact = timed("query_ms_exact")
-    log(f"exact {report['query_ms_exact']}")
-    if approximate:
-        index.approx_above = 0
         default = (index.approx_budget, index.approx_candidates)
-        for budget, candidates in [default, *[pair for pair in sweep if tuple(pair) != default]]:
-            index.approx_budget, index.approx_candidates = budget, candidates
-            label = "query_ms_approx" if (budget, candidates) == default else f"query_ms_approx_{budget}_{candidates}"
-            found = timed(label)
-            report[label].update(_agreement(found, exact), budget=budget, candidates=candidates)
-            shares = []
-            for text in texts:
-                stats: dict[str, int] = {}
-                with index._lock.read():
-                    approximate_candidates(
-                        index, index._query_terms(text, None), budget=budget, candidates=candidates, stats=stats
-                    )
-                shares.append(stats["accumulated"] / max(stats["postings"], 1))
-            report[label]["postings_accumulated_share_p50"] = round(float(np.median(shares)), 3)
-            log(f"{label} {report[label]}")
-        index.approx_budget, index.approx_candidates = default
+        settings.append(("query_ms_approx", default))
+        settings += [(f"query_ms_approx_{b}_{c}", (b, c)) for b, c in sweep if (b, c) != default]
+
+    def use(setting: tuple[int, int] | None) -> None:
+        if approximate:
+            index.approx_above = None if setting is None else 0
+            if setting is not None:
+                index.approx_budget, index.approx_candidates = setting
+
+    times: dict[str, list[float]] = {label: [] for label, _ in settings}
+    cpu_times: dict[str, list[float]] = {label: [] for label, _ in settings}
+    found: dict[str, list[list[tuple[int, float]]]] = {label: [] for label, _ in settings}
+    for label, setting in settings:  # warm-up
+        use(setting)
+        index.search(texts[0], pool)
+    for block in range(0, len(texts), _BLOCK):
+        for label, setting in settings:
+            use(setting)
+            for text in texts[block : block + _BLOCK]:
+                begun, cpu_begun = time.perf_counter(), time.thread_time()
+                found[label].append(index.search(text, pool))
+                times[label].append(time.perf_counter() - begun)
+                cpu_times[label].append(time.thread_time() - cpu_begun)
+    exact = found["query_ms_exact"]
+    for label, setting in settings:
+        report[label] = _percentiles(times[label], cpu_times[label])
+        if setting is None:
+            continue
+        budget, candidates = setting
+        report[label].update(_agreement(found[label], exact), budget=budget, candidates=candidates)
+        shares = []
+        for text in texts:
+            stats: dict[str, int] = {}
+            with index._lock.read():
+                approximate_candidates(index, index._query_terms(text, None), budget=budget, candidates=candidates, stats=stats)
+            shares.append(stats["accumulated"] / max(stats["postings"], 1))
+        report[label]["postings_accumulated_share_p50"] = round(float(np.median(shares)), 3)
+        log(f"{label} {report[label]}")
+    if approximate:
+        use(default)
         postings = []
         for text in texts:
             stats = {}
@@ -260,6 +272,9 @@ def _agreement(found: Sequence[list[tuple[int, float]]], exact: Sequence[list[tu
         "same_pool_queries": same,
     }
 
+
+#: Queries per turn of each setting (``_queries``).
+_BLOCK = 10
 
 _WORKER = """
 import json, os, sys, time
