@@ -401,7 +401,7 @@ class BM25Index(BM25Reads, BM25Files):
                     exact = self._score_slots(query_terms, slots)
                     ids = self._slot_ids[slots]
                     order = np.lexsort((ids, -exact))[:k]
-                    return [(int(ids[i]), float(exact[i])) for i in order if exact[i] > 0]
+                    return [(doc, score) for doc, score in zip(ids[order].tolist(), exact[order].tolist(), strict=True) if score > 0]
             scores = self._score_all(query_terms)
             if scores is None:
                 return []
