@@ -140,8 +140,8 @@ def approximate_candidates(
             )
             accumulated = len(all_slots)
             partial = _scratch(index._used_slots)
-            np.add.at(partial, all_slots, np.repeat(worth[taken].astype(np.float32), sizes[taken]))
             try:
+                np.add.at(partial, all_slots, np.repeat(worth[taken].astype(np.float32), sizes[taken]))
                 found = _best_distinct(all_slots, partial, candidates)
             finally:
                 partial.fill(0)
