@@ -9,16 +9,23 @@ the whole text because "。" ends every token run (checked on a sample, reported
 real build's time is ``n / tokenize_docs_per_s + index_build_s``.
 
 Queries: fixture needs (title + description), searched for a 200-candidate pool, one at a time,
-with every posting scored (exhaustive) and with MaxScore (``lexical_prune``, the default above
-``PRUNE_ABOVE`` documents); both are exact, and the bench checks that they return the same
-documents in the same order. Times include tokenizing the query, which is also reported alone.
+with every posting scored (exact) and with the approximate search (``lexical_impact``, the
+default above ``APPROX_ABOVE`` documents), at its default budget and, with ``sweep``, at other
+(budget, candidates) pairs. Recall@10 of the approximate search counts a returned document as a
+hit when its score reaches the exact 10th score (ties of the 10th are hits); the pool overlap is
+the same over the 200-pool. Times include tokenizing the query, which is also reported alone.
+With ``processes``, that many processes load the saved file (memory-mapped) and search every
+query, and their memory is read from ``/proc/PID/smaps_rollup`` while all are alive.
 """
 
 from __future__ import annotations
 
 import gc
+import json
 import random
 import re
+import subprocess
+import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -28,7 +35,7 @@ from typing import Any
 import numpy as np
 
 from .lexical import BM25Index, Tokenizer
-from .lexical_prune import maxscore_candidates
+from .lexical_impact import approximate_candidates
 from .scale_bench import rss_bytes
 
 __all__ = ["bench_lexical", "synthetic_solution_texts"]
@@ -73,6 +80,8 @@ def bench_lexical(
     tokenize_sample: int = 3_000,
     index_factory: Callable[[Tokenizer], Any] = BM25Index,
     saved: Path | None = None,
+    sweep: Sequence[tuple[int, int]] = (),
+    processes: int = 0,
     log: Callable[[str], None] = lambda line: None,
 ) -> dict[str, Any]:
     """Build a BM25 index over ``n`` synthetic solutions and time queries (module docstring).
@@ -92,7 +101,10 @@ def bench_lexical(
         report["load_cpu_s"] = round(time.process_time() - cpu_started, 1)
         report["rss_growth_bytes"] = rss_bytes() - rss_before
         report["array_bytes"] = index.memory_bytes()
-        return _queries(index, tokenizer, needs, report, queries=queries, pool=pool)
+        _queries(index, tokenizer, needs, report, queries=queries, pool=pool, sweep=sweep, log=log)
+        if processes:
+            report["processes"] = memory_of_processes(saved, needs[:queries], processes, pool=pool)
+        return report
     started = time.perf_counter()
     pieces = synthetic_solution_texts(n, catalog)
     report: dict[str, Any] = {"n": n, "generate_s": round(time.perf_counter() - started, 1)}
@@ -144,51 +156,76 @@ def bench_lexical(
     report["vocabulary"] = len(getattr(index, "_terms", getattr(index, "_postings", ())))
     log(f"built in {report['index_build_s']}s, RSS +{report['rss_growth_bytes'] / 2**20:.0f} MiB")
     if saved is not None:
+        started = time.perf_counter()
         index.save(saved)
-    return _queries(index, tokenizer, needs, report, queries=queries, pool=pool)
+        report["save_s"] = round(time.perf_counter() - started, 1)
+    _queries(index, tokenizer, needs, report, queries=queries, pool=pool, sweep=sweep, log=log)
+    if processes and saved is not None:
+        report["processes"] = memory_of_processes(saved, needs[:queries], processes, pool=pool)
+    return report
 
 
 def _queries(
-    index: Any, tokenizer: Tokenizer, needs: Sequence[dict[str, str]], report: dict[str, Any], *, queries: int, pool: int
+    index: Any, tokenizer: Tokenizer, needs: Sequence[dict[str, str]], report: dict[str, Any], *, queries: int,
+    pool: int, sweep: Sequence[tuple[int, int]] = (), log: Callable[[str], None] = lambda line: None,
 ) -> dict[str, Any]:
-    """Time searches of the first ``queries`` needs, exhaustive and with MaxScore, then updates."""
+    """Time searches of the first ``queries`` needs, exact and approximate, then updates.
+
+    The searches take turns by blocks of ``_BLOCK`` queries (each setting searches the same
+    block, then the next block), so that a change in the machine's load falls on every setting
+    alike; a search's CPU time still includes the cache misses the others leave behind."""
     texts = [f"{row['title']}。{row['description']}" for row in needs[:queries]]
+    settings: list[tuple[str, tuple[int, int] | None]] = [("query_ms_exact", None)]
+    approximate = hasattr(index, "approx_above")
+    if approximate:
+        default = (index.approx_budget, index.approx_candidates)
+        settings.append(("query_ms_approx", default))
+        settings += [(f"query_ms_approx_{b}_{c}", (b, c)) for b, c in sweep if (b, c) != default]
 
-    def timed(label: str) -> list[list[int]]:
+    def use(setting: tuple[int, int] | None) -> None:
+        if approximate:
+            index.approx_above = None if setting is None else 0
+            if setting is not None:
+                index.approx_budget, index.approx_candidates = setting
+
+    times: dict[str, list[float]] = {label: [] for label, _ in settings}
+    cpu_times: dict[str, list[float]] = {label: [] for label, _ in settings}
+    found: dict[str, list[list[tuple[int, float]]]] = {label: [] for label, _ in settings}
+    for label, setting in settings:  # warm-up
+        use(setting)
         index.search(texts[0], pool)
-        times, cpu_times, found = [], [], []
-        for text in texts:
-            begun, cpu_begun = time.perf_counter(), time.thread_time()
-            found.append([doc for doc, _ in index.search(text, pool)])
-            times.append(time.perf_counter() - begun)
-            cpu_times.append(time.thread_time() - cpu_begun)
-        values, cpu = np.asarray(times) * 1000, np.asarray(cpu_times) * 1000
-        report[label] = {
-            "p50": round(float(np.median(values)), 2),
-            "p99": round(float(np.percentile(values, 99)), 2),
-            "cpu_p50": round(float(np.median(cpu)), 2),
-            "cpu_p99": round(float(np.percentile(cpu, 99)), 2),
-        }
-        return found
-
-    pruning = hasattr(index, "prune_above")
-    if pruning:
-        index.prune_above = None  # every posting scored
-    exhaustive = timed("query_ms_exhaustive")
-    if pruning:
-        index.prune_above = 0
-        cpu_begun = time.process_time()
-        index._impact_bounds()  # computed once per seal (kept in the index file)
-        report["impact_bounds_cpu_s"] = round(time.process_time() - cpu_begun, 2)
-        pruned = timed("query_ms_maxscore")
-        report["maxscore_same_as_exhaustive"] = sum(a == b for a, b in zip(pruned, exhaustive, strict=True))
+    for block in range(0, len(texts), _BLOCK):
+        for label, setting in settings:
+            use(setting)
+            for text in texts[block : block + _BLOCK]:
+                begun, cpu_begun = time.perf_counter(), time.thread_time()
+                found[label].append(index.search(text, pool))
+                times[label].append(time.perf_counter() - begun)
+                cpu_times[label].append(time.thread_time() - cpu_begun)
+    exact = found["query_ms_exact"]
+    for label, setting in settings:
+        report[label] = _percentiles(times[label], cpu_times[label])
+        if setting is None:
+            continue
+        budget, candidates = setting
+        report[label].update(_agreement(found[label], exact), budget=budget, candidates=candidates)
         shares = []
         for text in texts:
             stats: dict[str, int] = {}
             with index._lock.read():
-                maxscore_candidates(index, index._query_terms(text, None), pool, stats)
-            shares.append(stats["walked"] / max(stats["postings"], 1))
-        report["maxscore_postings_walked_share_p50"] = round(float(np.median(shares)), 3)
+                approximate_candidates(index, index._query_terms(text, None), budget=budget, candidates=candidates, stats=stats)
+            shares.append(stats["accumulated"] / max(stats["postings"], 1))
+        report[label]["postings_accumulated_share_p50"] = round(float(np.median(shares)), 3)
+        log(f"{label} {report[label]}")
+    if approximate:
+        use(default)
+        postings = []
+        for text in texts:
+            stats = {}
+            with index._lock.read():
+                approximate_candidates(index, index._query_terms(text, None), stats=stats)
+            postings.append(stats["postings"])
+        report["query_postings_p50"] = int(np.median(postings))
     tokenize_times = []
     for text in texts:
         begun = time.thread_time()
@@ -202,3 +239,104 @@ def _queries(
     index.search(texts[0], pool)  # the first read after sealed removals corrects the statistics
     report["update_100_then_search_s"] = round(time.perf_counter() - started, 2)
     return report
+
+
+def _percentiles(times: Sequence[float], cpu_times: Sequence[float]) -> dict[str, float]:
+    values, cpu = np.asarray(times) * 1000, np.asarray(cpu_times) * 1000
+    return {
+        "p50": round(float(np.median(values)), 2),
+        "p99": round(float(np.percentile(values, 99)), 2),
+        "cpu_p50": round(float(np.median(cpu)), 2),
+        "cpu_p99": round(float(np.percentile(cpu, 99)), 2),
+    }
+
+
+def _agreement(found: Sequence[list[tuple[int, float]]], exact: Sequence[list[tuple[int, float]]]) -> dict[str, Any]:
+    """Recall@10 and pool overlap against the exact results, ties of the last exact score
+    counting as hits (scores of either search are exact BM25), and queries with identical pools."""
+    recall, overlap, same = [], [], 0
+    for got, truth in zip(found, exact, strict=True):
+        if not truth:
+            continue
+        for depth, out in ((10, recall), (len(truth), overlap)):
+            wanted = truth[:depth]
+            last = wanted[-1][1] * (1.0 - 1e-9)
+            out.append(sum(score >= last for _, score in got[: len(wanted)]) / len(wanted))
+        same += [doc for doc, _ in got] == [doc for doc, _ in truth]
+    return {
+        "recall@10_mean": round(float(np.mean(recall)), 4),
+        "recall@10_min": round(float(np.min(recall)), 2),
+        "recall@10_p10": round(float(np.percentile(recall, 10)), 2),
+        "pool_overlap_mean": round(float(np.mean(overlap)), 4),
+        "pool_overlap_min": round(float(np.min(overlap)), 3),
+        "same_pool_queries": same,
+    }
+
+
+#: Queries per turn of each setting (``_queries``).
+_BLOCK = 10
+
+_WORKER = """
+import json, os, sys, time
+sys.path.insert(0, os.getcwd())
+from matching.engine.lexical import BM25Index, Tokenizer
+path, texts_path, pool = sys.argv[1], sys.argv[2], int(sys.argv[3])
+texts = json.load(open(texts_path, encoding="utf-8"))
+tokenizer = Tokenizer()
+tokenizer.tokenize("预热")
+started, cpu_started = time.perf_counter(), time.process_time()
+index = BM25Index.load(path, tokenizer)
+loaded = {"load_s": round(time.perf_counter() - started, 2), "load_cpu_s": round(time.process_time() - cpu_started, 2)}
+for label in ("first_pass", "second_pass"):  # the first pass also maps the pages it touches
+    cpu = []
+    for text in texts:
+        begun = time.thread_time()
+        index.search(text, pool)
+        cpu.append(time.thread_time() - begun)
+    cpu.sort()
+    loaded[f"{label}_cpu_p50_ms"] = round(cpu[len(cpu) // 2] * 1000, 2)
+    loaded[f"{label}_cpu_p99_ms"] = round(cpu[int(len(cpu) * 0.99)] * 1000, 2)
+print("ready", flush=True)
+sys.stdin.readline()  # the parent says when every worker has loaded the file and searched
+memory = dict(loaded)
+for name in ("/proc/self/status", "/proc/self/smaps_rollup"):
+    for line in open(name):
+        key = line.split(":")[0]
+        if key in ("VmRSS", "Rss", "Pss", "Private_Clean", "Private_Dirty", "Shared_Clean", "Shared_Dirty"):
+            memory[key] = int(line.split()[1]) * 1024
+print(json.dumps(memory))
+sys.stdout.flush()
+sys.stdin.read()  # stay alive (mapped) until the parent has measured every worker
+"""
+
+
+def memory_of_processes(path: Path, needs: Sequence[dict[str, str]], workers: int, *, pool: int = 200) -> list[dict[str, Any]]:
+    """Start ``workers`` processes that each load the BM25 file at ``path`` (memory-mapped) and
+    search every need twice; returns each one's load time, CPU p50 / p99 of each pass (the first
+    maps the file's pages as it touches them) and memory (bytes) while all are alive, so shared
+    pages are split between them in PSS."""
+    import tempfile
+
+    texts = [f"{row['title']}。{row['description']}" for row in needs]
+    with tempfile.TemporaryDirectory() as folder:
+        texts_path = Path(folder) / "texts.json"
+        texts_path.write_text(json.dumps(texts, ensure_ascii=False), encoding="utf-8")
+        processes = [
+            subprocess.Popen(
+                [sys.executable, "-c", _WORKER, str(path), str(texts_path), str(pool)],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+            )
+            for _ in range(workers)
+        ]
+        try:
+            for process in processes:
+                if process.stdout.readline().strip() != "ready":  # type: ignore[union-attr]
+                    raise RuntimeError("a BM25-loading worker failed")
+            for process in processes:
+                process.stdin.write("measure\n")  # type: ignore[union-attr]
+                process.stdin.flush()  # type: ignore[union-attr]
+            return [json.loads(process.stdout.readline()) for process in processes]  # type: ignore[union-attr]
+        finally:
+            for process in processes:
+                process.stdin.close()  # type: ignore[union-attr]
+                process.wait()

@@ -12,22 +12,41 @@ __all__ = ["BM25Reads"]
 class BM25Reads:
     """Per-document reads of :class:`~matching.engine.lexical.BM25Index`."""
 
+    def _tf_matrix(self, term_ids: list[int], slots: np.ndarray) -> np.ndarray:
+        """Frequencies of the given terms (rows, distinct ids) in the given slots (columns), as
+        float64 (caller holds the read lock): sealed slots from the forward index, recent ones
+        from the open segment."""
+        slots = np.asarray(slots, dtype=np.int64)
+        matrix = np.zeros((len(term_ids), len(slots)), dtype=np.float64)
+        if not term_ids or not len(slots):
+            return matrix
+        sealed_terms = len(self._post_ptr) - 1
+        columns = np.flatnonzero(slots < self._sealed_slots)
+        if columns.size:
+            starts = self._fwd_ptr[slots[columns]]
+            lengths = self._fwd_ptr[slots[columns] + 1] - starts
+            total = int(lengths.sum())
+            ends = np.cumsum(lengths)
+            positions = np.repeat(starts - (ends - lengths), lengths) + np.arange(total)
+            row_of = np.full(sealed_terms, -1, dtype=np.int32)
+            for row, term_id in enumerate(term_ids):
+                if term_id < sealed_terms:
+                    row_of[term_id] = row
+            rows = row_of[self._fwd_term[positions]]
+            hit = np.flatnonzero(rows >= 0)
+            matrix[rows[hit], columns[np.searchsorted(ends, hit, side="right")]] = self._fwd_tf[positions[hit]]
+        if self._open_postings:
+            recent = [(column, slot) for column, slot in enumerate(slots.tolist()) if slot >= self._sealed_slots]
+            for row, term_id in enumerate(term_ids):
+                postings = self._open_postings.get(term_id)
+                if postings:
+                    for column, slot in recent:
+                        matrix[row, column] = postings.get(slot, 0)
+        return matrix
+
     def _slot_tfs(self, term_id: int, slots: np.ndarray) -> np.ndarray:
-        """Frequencies of one term in the given slots (caller holds the read lock): each term's
-        sealed postings are in slot order, so a binary search finds them."""
-        tfs = np.zeros(len(slots), dtype=np.float64)
-        if term_id < len(self._post_ptr) - 1:
-            start, stop = self._post_ptr[term_id], self._post_ptr[term_id + 1]
-            posted = self._post_slot[start:stop]
-            where = np.minimum(np.searchsorted(posted, slots), max(len(posted) - 1, 0))
-            if len(posted):
-                found = posted[where] == slots
-                tfs[found] = self._post_tf[start:stop][where[found]]
-        open_postings = self._open_postings.get(term_id)
-        if open_postings:
-            for row, slot in enumerate(slots.tolist()):
-                tfs[row] += open_postings.get(slot, 0)
-        return tfs
+        """Frequencies of one term in the given slots (caller holds the read lock)."""
+        return self._tf_matrix([term_id], slots)[0]
 
     def query_share(self, query_text: str, doc_ids: Iterable[int]) -> dict[int, float]:
         """Share of each given document's tokens that are words of the query, 0-1 (unknown ids
@@ -38,11 +57,8 @@ class BM25Reads:
             known = [(int(i), self._slot_of.get(int(i))) for i in doc_ids]
             known = [(doc_id, slot) for doc_id, slot in known if slot is not None]
             slots = np.fromiter((slot for _, slot in known), dtype=np.int64, count=len(known))
-            hits = np.zeros(len(slots), dtype=np.float64)
-            for term in terms:
-                term_id = self._vocab.get(term)
-                if term_id is not None:
-                    hits += self._slot_tfs(term_id, slots)
+            term_ids = [self._vocab[term] for term in terms if term in self._vocab]
+            hits = self._tf_matrix(term_ids, slots).sum(axis=0) if term_ids else np.zeros(len(slots))
             shares = hits / np.maximum(self._doc_len[slots].astype(np.float64), 1.0)
         return {doc_id: float(share) for (doc_id, _), share in zip(known, shares, strict=True)}
 
@@ -59,7 +75,7 @@ class BM25Reads:
             term_id = self._vocab.get(term)
             if term_id is None:
                 return []
-            ids = self._slot_ids[self._postings(term_id)[0]]
+            ids = self._slot_ids[np.sort(self._postings(term_id)[0])]
             return [int(i) for i in ids[ids >= 0]]
 
     def terms_of(self, doc_id: int) -> dict[str, int]:
@@ -69,11 +85,17 @@ class BM25Reads:
             counts = self._open_docs.get(slot)
             if counts is not None:
                 return {self._terms[t]: tf for t, tf in counts.items()}
-            positions = np.flatnonzero(self._post_slot == slot)
-            terms = np.searchsorted(self._post_ptr, positions, side="right") - 1
-            return {self._terms[int(t)]: int(self._post_tf[p]) for t, p in zip(terms, positions, strict=True)}
+            start, stop = int(self._fwd_ptr[slot]), int(self._fwd_ptr[slot + 1])
+            return {
+                self._terms[int(t)]: int(tf)
+                for t, tf in zip(self._fwd_term[start:stop].tolist(), self._fwd_tf[start:stop].tolist(), strict=True)
+            }
 
     def memory_bytes(self) -> int:
-        """Bytes held by the numpy arrays (the postings); dict overhead not included."""
-        arrays = (self._post_ptr, self._post_slot, self._post_tf, self._df, self._slot_ids, self._doc_len)
+        """Bytes of the numpy arrays (postings, forward index, levels; mapped or not); dict
+        overhead not included."""
+        arrays = (
+            self._post_ptr, self._post_slot, self._post_tf, self._level_ptr, self._fwd_ptr, self._fwd_term,
+            self._fwd_tf, self._df, self._slot_ids, self._doc_len,
+        )
         return int(sum(a.nbytes for a in arrays))

@@ -19,7 +19,18 @@ class Command(BaseCommand):
             "--index", type=Path, default=None,
             help="index file: loaded if it exists (no build), else written after the build",
         )
+        parser.add_argument(
+            "--sweep", nargs="*", default=[], metavar="BUDGET,CANDIDATES",
+            help="also time the approximate search at these postings budgets and candidate counts",
+        )
+        parser.add_argument(
+            "--processes", type=int, default=0,
+            help="then load the saved --index in this many processes (memory-mapped) and report their RSS / PSS",
+        )
 
-    def handle(self, *args, n, queries, index, **options):
-        report = bench_lexical(n, queries=queries, saved=index, log=lambda line: self.stderr.write(line))
+    def handle(self, *args, n, queries, index, sweep, processes, **options):
+        pairs = [tuple(int(part) for part in item.split(",")) for item in sweep]
+        report = bench_lexical(
+            n, queries=queries, saved=index, sweep=pairs, processes=processes, log=lambda line: self.stderr.write(line)
+        )
         self.stdout.write(json.dumps(report, ensure_ascii=False, indent=1))

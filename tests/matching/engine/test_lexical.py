@@ -276,58 +276,225 @@ def _random_corpus(seed: int, count: int) -> dict[int, dict[str, int]]:
     return corpus
 
 
-@pytest.mark.parametrize("seed", [0, 1, 2])
-def test_maxscore_search_returns_the_exhaustive_top_k(seed: int) -> None:
+def _recall_at_10(got: list[tuple[int, float]], expected: list[tuple[int, float]]) -> float:
+    """Share of the exact top 10 found, a returned document counting when its score reaches
+    the exact 10th score (ties of the 10th are hits)."""
+    wanted = expected[:10]
+    return sum(score >= wanted[-1][1] * (1 - 1e-9) for _, score in got[: len(wanted)]) / len(wanted)
+
+
+def _twin_indexes(seed: int, **approximate: int) -> tuple[BM25Index, BM25Index]:
+    """The same corpus, with sealed, updated, removed and recent (open) documents, in an exact
+    index and in one that searches approximately whatever its size."""
+    corpus = _random_corpus(seed, 3000)
+    exact = BM25Index(TOKENIZER, approx_above=None, seal_every=1200)
+    approx = BM25Index(TOKENIZER, approx_above=0, seal_every=1200)
+    for name, value in approximate.items():
+        setattr(approx, f"approx_{name}", value)
+    for index in (exact, approx):
+        for doc_id, counts in corpus.items():
+            index.update_terms(doc_id, counts)  # the last 600 stay in the open segment
+        for doc_id in range(1, 3001, 7):  # updated: old slots go dead, some much longer
+            index.update_terms(doc_id, {"w3z": 40, "w150z": 2} if doc_id % 2 else {"w0z": 1})
+        for doc_id in range(2, 3001, 11):
+            index.remove(doc_id)
+        index.update_terms(9001, corpus[5])  # a copy of document 5 (ties broken by id)
+    assert approx._open_docs and approx._dead_count  # open and removed documents are in play
+    return exact, approx
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_approximate_search_recalls_the_exact_top_10_with_exact_scores(seed: int) -> None:
     import random
 
+    from matching.engine import lexical_impact
+
     rng = random.Random(seed)
-    corpus = _random_corpus(seed, 600)
-    exhaustive = BM25Index(TOKENIZER, prune_above=None)
-    pruned = BM25Index(TOKENIZER, prune_above=0, seal_every=250)  # sealed and open documents
-    for doc_id, counts in corpus.items():
-        exhaustive.update_terms(doc_id, counts)
-        pruned.update_terms(doc_id, counts)
-    pruned.search("w1z", 1)  # bounds computed now, then the average length moves:
-    for doc_id in range(1, 601, 7):  # updated (old slots go dead), some much longer
-        counts = {"w3z": 40, "w150z": 2} if doc_id % 2 else {"w0z": 1}
-        exhaustive.update_terms(doc_id, counts)
-        pruned.update_terms(doc_id, counts)
-    for doc_id in range(2, 601, 11):
-        exhaustive.remove(doc_id)
-        pruned.remove(doc_id)
-    pruned.update_terms(9001, corpus[5])  # a copy of document 5 (ties broken by id)
-    exhaustive.update_terms(9001, corpus[5])
+    exact, approx = _twin_indexes(seed, budget=3000, candidates=100)
     weights = {f"w{i}z": rng.choice([0.0, 0.3, 1.0, 1.7]) for i in range(200)}
-    for _ in range(25):
-        query = " ".join(rng.sample([f"w{i}z" for i in range(200)], rng.randint(1, 40)))
-        for k in (1, 10, 50):
-            assert_same_results(pruned.search(query, k), exhaustive.search(query, k))
-            expected = exhaustive.search(query, k, term_weights=weights.get)  # empty if every weight is 0
-            got = pruned.search(query, k, term_weights=weights.get)
-            if expected:
-                assert_same_results(got, expected)
-            else:
+    recalls, accumulated, postings = [], 0, 0
+    for _ in range(60):
+        query = " ".join(rng.sample([f"w{i}z" for i in range(200)], rng.randint(5, 40)))
+        for term_weights in (None, weights.get):
+            expected = exact.search(query, 10, term_weights=term_weights)
+            got = approx.search(query, 10, term_weights=term_weights)
+            if not expected:
                 assert got == []
-    assert pruned.search("w999z", 5) == [] and pruned.search("的", 5) == []
+                continue
+            recalls.append(_recall_at_10(got, expected))
+            # every returned score is the exact BM25 of that document (weights included) ...
+            truth = exact.score(query, [doc for doc, _ in got], term_weights=term_weights)
+            assert [score for _, score in got] == pytest.approx([truth[doc] for doc, _ in got], rel=1e-12)
+            # ... best first, ties by id; removed documents never come back
+            assert [(-score, doc) for doc, score in got] == sorted((-score, doc) for doc, score in got)
+            assert not {doc for doc, _ in got} & set(range(2, 3001, 11))
+        stats: dict[str, int] = {}
+        with approx._lock.read():
+            lexical_impact.approximate_candidates(
+                approx, approx._query_terms(query, None), budget=3000, candidates=100, stats=stats
+            )
+        accumulated += stats["accumulated"]
+        postings += stats["postings"]
+    assert np.mean(recalls) >= 0.95, np.mean(recalls)
+    assert accumulated < postings * 0.6  # approximate: about half the postings were not accumulated
+    assert approx.search("w999z", 5) == [] and approx.search("的", 5) == []
 
 
-def test_maxscore_skips_postings_and_bounds_persist(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from matching.engine import lexical_prune
+def test_approximate_search_recall_falls_with_a_small_budget() -> None:
+    """The recall bound above can fail: a tenth of the budget finds far fewer of the top 10."""
+    import random
 
-    monkeypatch.setattr(lexical_prune, "SEED_MIN", 200)  # the seed walks the rarest terms only
-    corpus = _random_corpus(3, 2000)
-    index = BM25Index(TOKENIZER, prune_above=0)
+    exact, approx = _twin_indexes(0, budget=300, candidates=100)
+    rng = random.Random(2)
+    queries = [" ".join(rng.sample([f"w{i}z" for i in range(200)], rng.randint(5, 40))) for _ in range(40)]
+    assert np.mean([_recall_at_10(approx.search(q, 10), exact.search(q, 10)) for q in queries]) < 0.8
+
+
+def test_approximate_search_finds_recent_documents_and_honours_weights() -> None:
+    corpus = _random_corpus(4, 2000)
+    index = BM25Index(TOKENIZER, approx_above=0)
     index.add_counts(corpus.items())
-    query = " ".join(f"w{i}z" for i in (0, 1, 2, 3, 150, 170, 190))
-    stats: dict[str, int] = {}
-    lexical_prune.maxscore_candidates(index, index._query_terms(query, None), 5, stats)
-    assert stats["skipped_terms"] >= 2 and stats["walked"] < stats["postings"] / 2  # common terms mostly skipped
+    index.approx_budget, index.approx_candidates = 500, 20
+    index.update_terms(5001, {"w0z": 1, "rarez": 3})  # open segment, a term only it has
+    assert [doc for doc, _ in index.search("w0z rarez", 3)][0] == 5001
+    index.remove(5001)
+    assert 5001 not in [doc for doc, _ in index.search("w0z rarez", 3)]
+    # a weight of 0 removes a term; a larger weight makes its holders win
+    assert index.search("w0z", 5, term_weights=lambda term: 0.0) == []
+    boosted = index.search("w1z w150z", 5, term_weights=lambda term: 50.0 if term == "w150z" else 1.0)
+    assert all("w150z" in index.terms_of(doc) for doc, _ in boosted)
+
+
+def test_impact_layout_orders_each_terms_postings_by_level() -> None:
+    corpus = _random_corpus(5, 1500)
+    index = BM25Index(TOKENIZER)
+    index.add_counts(corpus.items())
+    avgdl = index._total_len / len(index)
+    for term in range(len(index._post_ptr) - 1):
+        bounds = index._level_ptr[term]
+        assert bounds[0] == index._post_ptr[term] and bounds[-1] == index._post_ptr[term + 1]
+        for level in range(len(bounds) - 1):
+            slots = index._post_slot[bounds[level] : bounds[level + 1]]
+            tfs = index._post_tf[bounds[level] : bounds[level + 1]].astype(np.float64)
+            assert np.all(np.diff(slots) > 0)  # slots ascending within a level
+            impact = tfs / (tfs + index.k1 * (1 - index.b + index.b * index._doc_len[slots] / avgdl))
+            top = (len(bounds) - 2 - level) / (len(bounds) - 1)  # the level's lower edge
+            assert np.all(impact >= top - 1e-6) and np.all(impact < top + 1 / (len(bounds) - 1) + 1e-6)
+    for doc_id in (1, 700, 1500):  # the forward index holds each document's terms
+        expected = {term: tf for term, tf in corpus[doc_id].items()}
+        assert index.terms_of(doc_id) == expected
+
+
+def test_saved_index_is_memory_mapped_and_writable_without_touching_the_file(tmp_path: Path) -> None:
+    import hashlib
+    import mmap
+
+    corpus = _random_corpus(6, 800)
+    index = BM25Index(TOKENIZER)
+    index.add_counts(corpus.items())
     path = tmp_path / "lexical.npz"
     index.save(path)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
     loaded = BM25Index.load(path, TOKENIZER)
-    assert loaded._bounds is not None and np.array_equal(loaded._bounds[0], index._impact_bounds()[0])
-    assert_same_results(loaded.search(query, 5), index.search(query, 5))
-    assert lexical_prune.impact_bounds(
-        np.array([0, 0, 2]), np.array([0, 1]), np.array([1, 3], dtype=np.uint16), np.array([4.0, 2.0], dtype=np.float32),
-        k1=1.2, b=0.75, avgdl=4.0,
-    ) == pytest.approx([0.0, 3 / (3 + 1.2 * (0.25 + 0.75 * 2 / 4))])
+    for name in ("_post_slot", "_post_tf", "_level_ptr", "_fwd_ptr", "_fwd_term", "_fwd_tf", "_slot_ids", "_doc_len", "_df"):
+        array = getattr(loaded, name)
+        assert not array.flags.owndata, name
+        base = array
+        while isinstance(base, np.ndarray):
+            base = base.base
+        assert isinstance(getattr(base, "obj", base), mmap.mmap), name  # a view of the file's mapping, not a copy
+    assert np.load(path)["post_slot"].tolist() == loaded._post_slot.tolist()  # still a plain .npz
+    query = "w1z w5z w40z w120z"
+    assert_same_results(loaded.search(query, 10), index.search(query, 10))
+    for changed in (index, loaded):
+        changed.remove(3)  # writes _doc_len[slot] and _slot_ids[slot] of the mapping
+        changed.update_terms(4, {"w1z": 9})
+        changed.update_terms(5000, {"w5z": 2, "w40z": 1})
+    assert_same_results(loaded.search(query, 10), index.search(query, 10))
+    loaded.seal()
+    assert_same_results(loaded.search(query, 10), index.search(query, 10))
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == digest  # copy-on-write: the file is unchanged
+    loaded.save(path)  # replaced by a rename, while this process still maps the old file
+    assert_same_results(BM25Index.load(path, TOKENIZER).search(query, 10), index.search(query, 10))
+
+
+def test_damaged_files_raise_index_corrupt_error(tmp_path: Path) -> None:
+    corpus = _random_corpus(7, 300)
+    index = BM25Index(TOKENIZER)
+    index.add_counts(corpus.items())
+    path = tmp_path / "lexical.npz"
+    index.save(path)
+    raw = path.read_bytes()
+    damaged = tmp_path / "damaged.npz"
+    for cut in (0, 100, len(raw) // 2, len(raw) - 10):  # truncated anywhere
+        damaged.write_bytes(raw[:cut])
+        with pytest.raises(IndexCorruptError):
+            BM25Index.load(damaged, TOKENIZER)
+    member = raw.index(b"post_slot.npy") - 30  # the member's local header
+    damaged.write_bytes(raw[:member] + b"XXXX" + raw[member + 4 :])
+    with pytest.raises(IndexCorruptError):
+        BM25Index.load(damaged, TOKENIZER)
+    header = raw.index(b"{'descr': '<i4'", member)  # the .npy header of post_slot
+    damaged.write_bytes(raw[:header] + b"{'descr': '<i8'" + raw[header + 15 :])  # sizes no longer agree
+    with pytest.raises(IndexCorruptError):
+        BM25Index.load(damaged, TOKENIZER)
+    import io
+    import json
+
+    with np.load(path) as data:
+        arrays = {name: data[name] for name in data.files}
+    arrays["header"] = np.array(json.dumps({**json.loads(str(arrays["header"])), "count": 5}))
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    damaged.write_bytes(buffer.getvalue())
+    with pytest.raises(IndexCorruptError, match="disagree"):
+        BM25Index.load(damaged, TOKENIZER)
+
+
+def test_format_2_files_still_load(tmp_path: Path) -> None:
+    """An ``.npz`` as the previous version saved it (np.savez, postings in slot order, MaxScore
+    bounds) loads, is searched like the index it came from, and saves in the new format."""
+    import io
+    import json
+
+    corpus = _random_corpus(8, 500)
+    index = BM25Index(TOKENIZER)
+    index.add_counts(corpus.items())
+    index.remove(7)
+    index.seal()
+    terms = np.repeat(np.arange(len(index._terms)), np.diff(index._post_ptr))
+    order = np.lexsort((index._post_slot, terms))
+    header = {"format": 2, "tokenizer": TOKENIZER.identity, "k1": 1.2, "b": 0.75, "count": len(index), "impact_avgdl": 30.0}
+    buffer = io.BytesIO()
+    np.savez(
+        buffer, header=np.array(json.dumps(header)), terms=np.array("\x00".join(index._terms)), post_ptr=index._post_ptr,
+        post_slot=index._post_slot[order], post_tf=index._post_tf[order].astype(np.uint16), df=index._df,
+        slot_ids=index._slot_ids[: index._used_slots], doc_len=index._doc_len[: index._used_slots],
+        impact_bounds=np.zeros(len(index._terms), dtype=np.float32),
+    )
+    path = tmp_path / "lexical.npz"
+    path.write_bytes(buffer.getvalue())
+    loaded = BM25Index.load(path, TOKENIZER)
+    for query in ("w1z w5z w40z", "w0z w199z w77z"):
+        assert_same_results(loaded.search(query, 10), index.search(query, 10))
+    assert loaded.terms_of(8) == index.terms_of(8) and 7 not in loaded
+    loaded.save(path)
+    assert_same_results(BM25Index.load(path, TOKENIZER).search("w1z w5z", 10), index.search("w1z w5z", 10))
+
+
+def test_slot_map_behaves_like_the_dict_it_replaces() -> None:
+    from matching.engine.slotmap import SlotMap
+
+    slots = SlotMap(np.array([40, -1, 7, 12], dtype=np.int64))  # doc id per slot, -1: removed
+    plain = {40: 0, 7: 2, 12: 3}
+    for doc_id in (40, 7, 12, 5):
+        assert (doc_id in slots, slots.get(doc_id)) == (doc_id in plain, plain.get(doc_id))
+    assert len(slots) == 3 and slots[12] == 3 and sorted(slots) == [7, 12, 40]
+    assert slots.pop(7) == 2 and 7 not in slots and slots.pop(7, None) is None and len(slots) == 2
+    slots[7] = 9  # re-added in a new slot
+    slots[40] = 10  # moved
+    assert (slots[7], slots[40], len(slots)) == (9, 10, 3)
+    with pytest.raises(KeyError):
+        slots[5]
+    with pytest.raises(ValueError):
+        SlotMap(np.array([3, 3], dtype=np.int64))
