@@ -9,6 +9,7 @@ import os
 import re
 import threading
 import unicodedata
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
@@ -105,6 +106,9 @@ class Tokenizer:
     """
 
     VERSION = 1
+    #: Texts whose tokens are kept (a search tokenizes its need's text several times: the BM25
+    #: query, the copy test, the language and glossary look-ups).
+    RECENT = 64
 
     def __init__(
         self,
@@ -120,6 +124,8 @@ class Tokenizer:
         self.hmm = hmm
         self._terms: list[str] = self._read_userdict(self.userdict) if self.userdict else []
         self._jieba: Any = None
+        self._recent: OrderedDict[str, tuple[str, ...]] = OrderedDict()
+        self._recent_lock = threading.Lock()
 
     @staticmethod
     def _read_userdict(path: Path) -> list[str]:
@@ -143,7 +149,21 @@ class Tokenizer:
         return self._jieba
 
     def tokenize(self, text: str) -> list[str]:
-        """Tokens of ``text`` in order (with repeats), ready for BM25."""
+        """Tokens of ``text`` in order (with repeats), ready for BM25 (the last ``RECENT``
+        texts' tokens are remembered)."""
+        with self._recent_lock:
+            tokens = self._recent.get(text)
+            if tokens is not None:
+                self._recent.move_to_end(text)
+                return list(tokens)
+        tokens = tuple(self._tokenize(text))
+        with self._recent_lock:
+            self._recent[text] = tokens
+            if len(self._recent) > self.RECENT:
+                self._recent.popitem(last=False)
+        return list(tokens)
+
+    def _tokenize(self, text: str) -> list[str]:
         segmenter = self._segmenter()
         normalised = unicodedata.normalize("NFKC", text).lower()
         tokens: list[str] = []

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from matching.engine import Labels
 from matching.engine.embedders import get_embedder
@@ -60,10 +60,13 @@ class Command(BaseCommand):
             started = time.perf_counter()
             for name, argv in SETUP_STEPS:
                 step_started = time.perf_counter()
-                subprocess.run(
-                    [sys.executable, "manage.py", *argv], cwd=settings.BASE_DIR, env=env, check=True,
-                    stdout=subprocess.DEVNULL,
+                done = subprocess.run(
+                    [sys.executable, "manage.py", *argv], cwd=settings.BASE_DIR, env=env,
+                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                 )
+                if done.returncode:
+                    self.stderr.write(done.stderr[-4000:])
+                    raise CommandError(f"set-up step {name} failed (exit {done.returncode})")
                 steps[name] = round(time.perf_counter() - step_started, 1)
                 self.stderr.write(f"{name}: {steps[name]} s")
             total = time.perf_counter() - started

@@ -498,3 +498,16 @@ def test_slot_map_behaves_like_the_dict_it_replaces() -> None:
         slots[5]
     with pytest.raises(ValueError):
         SlotMap(np.array([3, 3], dtype=np.int64))
+
+
+def test_a_repeated_text_is_segmented_once_and_its_tokens_cannot_be_changed_by_a_caller() -> None:
+    tokenizer = Tokenizer()
+    first = tokenizer.tokenize("窑炉温度全靠老师傅看火")
+    first.append("caller's own")
+    calls = []
+    tokenizer._tokenize = lambda text: calls.append(text) or []  # the cache must answer
+    assert tokenizer.tokenize("窑炉温度全靠老师傅看火") == TOKENIZER.tokenize("窑炉温度全靠老师傅看火")
+    assert calls == []
+    for number in range(Tokenizer.RECENT):  # the oldest text leaves the cache
+        tokenizer.tokenize(f"text {number}")
+    assert tokenizer.tokenize("窑炉温度全靠老师傅看火") == [] and calls[-1] == "窑炉温度全靠老师傅看火"
