@@ -24,8 +24,6 @@ import gc
 import json
 import random
 import re
-import subprocess
-import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -36,6 +34,7 @@ import numpy as np
 
 from .lexical import BM25Index, Tokenizer
 from .lexical_impact import approximate_candidates
+from . import worker_memory
 from .scale_bench import rss_bytes
 
 __all__ = ["bench_lexical", "synthetic_solution_texts"]
@@ -276,67 +275,10 @@ def _agreement(found: Sequence[list[tuple[int, float]]], exact: Sequence[list[tu
 #: Queries per turn of each setting (``_queries``).
 _BLOCK = 10
 
-_WORKER = """
-import json, os, sys, time
-sys.path.insert(0, os.getcwd())
-from matching.engine.lexical import BM25Index, Tokenizer
-path, texts_path, pool = sys.argv[1], sys.argv[2], int(sys.argv[3])
-texts = json.load(open(texts_path, encoding="utf-8"))
-tokenizer = Tokenizer()
-tokenizer.tokenize("预热")
-started, cpu_started = time.perf_counter(), time.process_time()
-index = BM25Index.load(path, tokenizer)
-loaded = {"load_s": round(time.perf_counter() - started, 2), "load_cpu_s": round(time.process_time() - cpu_started, 2)}
-for label in ("first_pass", "second_pass"):  # the first pass also maps the pages it touches
-    cpu = []
-    for text in texts:
-        begun = time.thread_time()
-        index.search(text, pool)
-        cpu.append(time.thread_time() - begun)
-    cpu.sort()
-    loaded[f"{label}_cpu_p50_ms"] = round(cpu[len(cpu) // 2] * 1000, 2)
-    loaded[f"{label}_cpu_p99_ms"] = round(cpu[int(len(cpu) * 0.99)] * 1000, 2)
-print("ready", flush=True)
-sys.stdin.readline()  # the parent says when every worker has loaded the file and searched
-memory = dict(loaded)
-for name in ("/proc/self/status", "/proc/self/smaps_rollup"):
-    for line in open(name):
-        key = line.split(":")[0]
-        if key in ("VmRSS", "Rss", "Pss", "Private_Clean", "Private_Dirty", "Shared_Clean", "Shared_Dirty"):
-            memory[key] = int(line.split()[1]) * 1024
-print(json.dumps(memory))
-sys.stdout.flush()
-sys.stdin.read()  # stay alive (mapped) until the parent has measured every worker
-"""
-
-
 def memory_of_processes(path: Path, needs: Sequence[dict[str, str]], workers: int, *, pool: int = 200) -> list[dict[str, Any]]:
-    """Start ``workers`` processes that each load the BM25 file at ``path`` (memory-mapped) and
-    search every need twice; returns each one's load time, CPU p50 / p99 of each pass (the first
-    maps the file's pages as it touches them) and memory (bytes) while all are alive, so shared
-    pages are split between them in PSS."""
-    import tempfile
-
+    """``workers`` processes that each load the BM25 file at ``path`` (memory-mapped) and
+    search every need twice; each one's load time, CPU p50 / p99 of each pass (the first maps
+    the file's pages as it touches them) and memory (bytes) while all are alive, so shared pages
+    are split between them in PSS."""
     texts = [f"{row['title']}。{row['description']}" for row in needs]
-    with tempfile.TemporaryDirectory() as folder:
-        texts_path = Path(folder) / "texts.json"
-        texts_path.write_text(json.dumps(texts, ensure_ascii=False), encoding="utf-8")
-        processes = [
-            subprocess.Popen(
-                [sys.executable, "-c", _WORKER, str(path), str(texts_path), str(pool)],
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-            )
-            for _ in range(workers)
-        ]
-        try:
-            for process in processes:
-                if process.stdout.readline().strip() != "ready":  # type: ignore[union-attr]
-                    raise RuntimeError("a BM25-loading worker failed")
-            for process in processes:
-                process.stdin.write("measure\n")  # type: ignore[union-attr]
-                process.stdin.flush()  # type: ignore[union-attr]
-            return [json.loads(process.stdout.readline()) for process in processes]  # type: ignore[union-attr]
-        finally:
-            for process in processes:
-                process.stdin.close()  # type: ignore[union-attr]
-                process.wait()
+    return worker_memory.memory_of_processes(workers, lexical_path=path, texts=texts, pool=pool)

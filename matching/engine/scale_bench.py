@@ -20,18 +20,15 @@ import gc
 import json
 import math
 import os
-import subprocess
-import sys
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import faiss
 import numpy as np
 
+from . import worker_memory
 from .scale_data import FilterSet, realistic_vectors, synthetic_filters
 
 __all__ = ["FilterSet", "bench_scale", "memory_of_processes", "realistic_vectors", "synthetic_filters"]
@@ -366,58 +363,10 @@ def _filtered(
 # --------------------------------------------------------------------- shared memory
 
 
-_WORKER = """
-import json, sys, time
-import faiss, numpy as np
-faiss.omp_set_num_threads(1)
-path, queries_path, nprobe = sys.argv[1], sys.argv[2], int(sys.argv[3])
-index = faiss.read_index(path, faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY)
-if nprobe:
-    faiss.extract_index_ivf(index).nprobe = nprobe
-queries = np.load(queries_path)
-for row in range(len(queries)):
-    index.search(queries[row : row + 1], 10)
-print("ready", flush=True)
-sys.stdin.readline()  # the parent says when every worker has mapped the file
-memory = {}
-for name in ("/proc/self/status", "/proc/self/smaps_rollup"):
-    for line in open(name):
-        key = line.split(":")[0]
-        if key in ("VmRSS", "Rss", "Pss", "Private_Clean", "Private_Dirty", "Shared_Clean"):
-            memory[key] = int(line.split()[1]) * 1024
-print(json.dumps(memory))
-sys.stdout.flush()
-sys.stdin.read()  # stay alive (mapped) until the parent has measured every worker
-"""
-
-
-def memory_of_processes(path: str | os.PathLike[str], queries: np.ndarray, workers: int = 4, *, nprobe: int = 0) -> list[dict[str, int]]:
-    """Start ``workers`` processes that each memory-map the FAISS file at ``path`` and search
-    ``queries``; returns each one's memory (bytes: RSS, PSS, private) while all are alive."""
-    with tempfile.TemporaryDirectory() as folder:
-        queries_path = Path(folder) / "queries.npy"
-        np.save(queries_path, np.ascontiguousarray(queries, dtype=np.float32))
-        processes = [
-            subprocess.Popen(
-                [sys.executable, "-c", _WORKER, str(path), str(queries_path), str(nprobe)],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                text=True,
-            )
-            for _ in range(workers)
-        ]
-        try:
-            for process in processes:  # all have mapped the file and searched ...
-                if process.stdout.readline().strip() != "ready":  # type: ignore[union-attr]
-                    raise RuntimeError("an index-mapping worker failed")
-            for process in processes:  # ... before any measures, so shared pages split between them
-                process.stdin.write("measure\n")  # type: ignore[union-attr]
-                process.stdin.flush()  # type: ignore[union-attr]
-            return [json.loads(process.stdout.readline()) for process in processes]  # type: ignore[union-attr]
-        finally:
-            for process in processes:
-                process.stdin.close()  # type: ignore[union-attr]
-                process.wait()
+def memory_of_processes(path: str | os.PathLike[str], queries: np.ndarray, workers: int = 4, *, nprobe: int = 0) -> list[dict[str, Any]]:
+    """``workers`` processes that each memory-map the FAISS file at ``path`` and search
+    ``queries``; each one's memory (bytes: RSS, PSS, private) while all are alive."""
+    return worker_memory.memory_of_processes(workers, vector_path=path, queries=queries, nprobe=nprobe)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

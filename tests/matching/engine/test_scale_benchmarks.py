@@ -117,3 +117,31 @@ def test_bench_setup_times_single_passage_encodes(settings) -> None:
     report = json.loads(out.getvalue())
     assert report["single_encode"]["count"] == 3 and report["single_encode"]["median_s"] >= 0
     assert report["single_encode"]["embedder"].startswith("hashing") and "setup" not in report
+
+
+def test_bench_worker_memory_maps_both_indexes_in_every_worker(tmp_path: Path) -> None:
+    import faiss
+
+    from matching.engine.lexical import BM25Index
+
+    seeds = _seeds(dim=32)
+    np.savez(tmp_path / "seeds.npz", vectors=seeds)
+    index = faiss.index_factory(32, "IVF4,SQ8", faiss.METRIC_INNER_PRODUCT)
+    index.train(seeds)
+    index.add(seeds)
+    faiss.write_index(index, str(tmp_path / "vectors.faiss"))
+    bm25 = BM25Index()
+    for number, (_ref, text) in enumerate(catalog_texts(CATALOG, Labels())[:50]):
+        bm25.add(number, text)
+    bm25.save(tmp_path / "lexical.npz")
+    out = StringIO()
+    call_command(
+        "bench_worker_memory", "--vector-index", str(tmp_path / "vectors.faiss"), "--seeds", str(tmp_path / "seeds.npz"),
+        "--lexical", str(tmp_path / "lexical.npz"), "--processes", "2", "--queries", "5", "--nprobe", "2", stdout=out,
+    )
+    report = json.loads(out.getvalue())
+    assert len(report["processes"]) == 2
+    for worker in report["processes"]:
+        assert worker["Pss"] <= worker["Rss"] and worker["vector_cpu_p50_ms"] >= 0
+        assert worker["lexical_second_pass_cpu_p50_ms"] >= 0 and worker["load_s"] >= 0
+    assert report["max_rss_mib"] > 0
