@@ -105,6 +105,9 @@ class VectorIndex(VectorIndexFiles):
         self.target_recall = target_recall
         self.seed = seed
         self.version = 0
+        #: Counts rebuilds (training, a change of kind): an IVF-SQ8 rebuild encodes every stored
+        #: vector anew, so what was computed from stored vectors must be computed again.
+        self.generation = 0
         self.created_at: str | None = None
         self._lock = RWLock()
         self._ids: set[int] = set()
@@ -249,12 +252,15 @@ class VectorIndex(VectorIndexFiles):
         """Stored vectors of ``ids`` (KeyError if any is missing)."""
         id_arr = np.ascontiguousarray(np.asarray(ids), dtype=np.int64).reshape(-1)
         with self._lock.read():
-            missing = [int(i) for i in id_arr if int(i) not in self._ids]
-            if missing:
-                raise KeyError(f"ids not in the index: {missing[:10]}")
             if id_arr.size == 0:
                 return np.zeros((0, self.dim), dtype=np.float32)
-            return np.asarray(self._index.reconstruct_batch(id_arr), dtype=np.float32)
+            try:  # FAISS refuses an unknown id itself: no Python loop over the ids
+                return np.asarray(self._index.reconstruct_batch(id_arr), dtype=np.float32)
+            except RuntimeError:
+                missing = [int(i) for i in id_arr if int(i) not in self._ids]
+                if not missing:
+                    raise
+                raise KeyError(f"ids not in the index: {missing[:10]}") from None
 
     def score(self, query_vector: np.ndarray, ids: Sequence[int] | np.ndarray) -> np.ndarray:
         """Exact inner product of one query with the stored vectors of ``ids``."""
@@ -328,6 +334,7 @@ class VectorIndex(VectorIndexFiles):
         return ids, np.asarray(self._index.reconstruct_batch(ids), dtype=np.float32)
 
     def _rebuild(self, ids: np.ndarray, vectors: np.ndarray) -> None:
+        self.generation += 1
         if self._kind_for(int(ids.size)) != "flat":
             self._index = self._train_ivf(vectors, self._kind_for(int(ids.size)))
             self._index.add_with_ids(vectors, ids)

@@ -7,6 +7,7 @@ pair as unseen by that channel rather than as scored zero (``fusion.py``, off).
 """
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -15,7 +16,7 @@ from .glossary import glossary
 from .lexical import TermWeights
 from .types import RankingWeights
 
-__all__ = ["CrossLanguage", "is_cjk", "terms_language", "text_language"]
+__all__ = ["CrossLanguage", "LanguageGroups", "indexed_languages", "is_cjk", "terms_language", "text_language"]
 
 
 def is_cjk(char: str) -> bool:
@@ -35,6 +36,104 @@ def terms_language(terms: Mapping[str, int]) -> str:
     chinese = sum(count for term, count in terms.items() if any(is_cjk(char) for char in term))
     total = sum(terms.values())
     return "en" if total and chinese * 2 < total else "zh"
+
+
+_CHUNK = 65_536  # vectors read at a time when a group's sum is made
+
+
+def indexed_languages(lexical: object, ids: Sequence[int]) -> dict[int, str]:
+    """:func:`terms_language` of each of ``ids`` in the lexical index (ids not indexed left
+    out), as ``terms_language(lexical.terms_of(doc_id))`` gives it. For many ids it reads the
+    sealed postings in one vectorised pass (``terms_of`` scans every posting for one document,
+    hours for a whole catalog at 100,000); that needs the sealed matrix's arrays
+    (``_post_ptr``, ``_post_slot``, ``_post_tf``, ``_terms``, ``_slot_of``, ``_open_docs``),
+    without which it asks ``terms_of`` for each."""
+    ids = [doc_id for doc_id in ids if doc_id in lexical]
+    arrays = ("_post_ptr", "_post_slot", "_post_tf", "_terms", "_slot_of", "_open_docs", "_lock")
+    if len(ids) < 64 or not all(hasattr(lexical, name) for name in arrays):
+        return {doc_id: terms_language(lexical.terms_of(doc_id)) for doc_id in ids}
+    with lexical._lock.read():
+        terms = lexical._terms
+        chinese = np.fromiter((any(is_cjk(char) for char in term) for term in terms), dtype=bool, count=len(terms))
+        pointers, slots, frequencies = lexical._post_ptr, lexical._post_slot, lexical._post_tf
+        size = int(slots.max()) + 1 if len(slots) else 0
+        total = np.zeros(size, dtype=np.int64)
+        cjk = np.zeros(size, dtype=np.int64)
+        for start in range(0, len(slots), 1 << 22):
+            positions = np.arange(start, min(start + (1 << 22), len(slots)))
+            term_ids = np.searchsorted(pointers, positions, side="right") - 1
+            counts = frequencies[positions].astype(np.int64)
+            total += np.bincount(slots[positions], weights=counts, minlength=size).astype(np.int64)
+            cjk += np.bincount(slots[positions], weights=counts * chinese[term_ids], minlength=size).astype(np.int64)
+        languages = {}
+        for doc_id in ids:
+            slot = lexical._slot_of[doc_id]
+            counts = lexical._open_docs.get(slot)
+            if counts is not None:
+                languages[doc_id] = terms_language({terms[t]: tf for t, tf in counts.items()})
+            else:
+                whole, chinese_part = (int(total[slot]), int(cjk[slot])) if slot < size else (0, 0)
+                languages[doc_id] = "en" if whole and chinese_part * 2 < whole else "zh"
+    return languages
+
+
+class LanguageGroups:
+    """The indexed solutions of each language and the sum of their stored vectors (float64), so
+    that a need's mean score over a language is one inner product with the mean vector. Kept in
+    step with every write; ``generation`` is the vector index's at the time the sums were made."""
+
+    def __init__(self, dim: int, generation: int) -> None:
+        self.dim = dim
+        self.generation = generation
+        self._members: dict[str, set[int]] = {}
+        self._sums: dict[str, np.ndarray] = {}
+        self._sorted: dict[str, np.ndarray] = {}
+        self._lock = threading.Lock()  # writes change the sets and sums in place
+
+    def __len__(self) -> int:
+        return len(self._members)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._members
+
+    def names(self) -> list[str]:
+        return list(self._members)
+
+    def contains(self, name: str, doc_id: int) -> bool:
+        return doc_id in self._members.get(name, ())
+
+    def members(self, name: str) -> set[int]:
+        return self._members[name]
+
+    def ids(self, name: str) -> np.ndarray:
+        """The group's ids, sorted (made again after a change of the group)."""
+        with self._lock:
+            ids = self._sorted.get(name)
+            if ids is None:
+                ids = self._sorted[name] = np.array(sorted(self._members[name]), dtype=np.int64)
+            return ids
+
+    def mean(self, name: str) -> np.ndarray:
+        with self._lock:
+            return self._sums[name] / len(self._members[name])
+
+    def add(self, name: str, ids: Sequence[int], vectors: np.ndarray) -> None:
+        added = vectors.astype(np.float64).sum(axis=0)
+        with self._lock:
+            self._members.setdefault(name, set()).update(ids)
+            total = self._sums.setdefault(name, np.zeros(self.dim, dtype=np.float64))
+            total += added
+            self._sorted.pop(name, None)
+
+    def discard(self, name: str, ids: Sequence[int], vectors: np.ndarray) -> None:
+        removed = vectors.astype(np.float64).sum(axis=0)
+        with self._lock:
+            members = self._members[name]
+            members.difference_update(ids)
+            self._sums[name] -= removed
+            self._sorted.pop(name, None)
+            if not members:
+                del self._members[name], self._sums[name]
 
 
 class CrossLanguage:
@@ -71,32 +170,77 @@ class CrossLanguage:
         ``strength`` x (the need's mean score over the solutions in its own language - its mean
         score over that language's solutions), and that language's best ``pool`` solutions
         join the candidates (raw scores here; the caller adds the offsets once every candidate
-        is scored). With ``among`` (the eligible ids of a pre-filtered search), only those join."""
+        is scored). With ``among`` (the eligible ids of a pre-filtered search), only those join.
+
+        A mean score over a group is the inner product with the group's mean vector, which
+        :class:`LanguageGroups` keeps: only the other languages' solutions are scored (those
+        among ``among``, when given), not every solution."""
         language = text_language(text)
         groups = self._groups_by_language()
         if language not in groups or len(groups) < 2:
             return {}
-        means: dict[str, float] = {}
-        for name, ids in groups.items():
-            scores = self.vectors.score(query_vector, ids)
-            means[name] = float(scores.mean())
-            if name != language:
-                order = np.argsort(-scores)
-                if among is not None:
-                    order = order[np.isin(ids[order], among)]
-                for j in order[:pool]:
-                    dense[int(ids[j])] = float(scores[j])
+        query = np.asarray(query_vector, dtype=np.float32).reshape(-1)
+        means = {name: float(groups.mean(name) @ query) for name in groups.names()}
+        for name in groups.names():
+            if name == language:
+                continue
+            if among is None:
+                ids = groups.ids(name)
+            else:
+                members = groups.members(name)
+                ids = np.fromiter((i for i in among.tolist() if i in members), dtype=np.int64)
+            if not len(ids):
+                continue
+            scores = self.vectors.score(query, ids)
+            for j in np.argsort(-scores)[:pool]:
+                dense[int(ids[j])] = float(scores[j])
         return {name: strength * (means[language] - mean) for name, mean in means.items() if name != language}
 
-    def _groups_by_language(self) -> dict[str, np.ndarray]:
-        if self._language_groups is None:
-            groups: dict[str, list[int]] = {}
+    def _groups_by_language(self) -> LanguageGroups:
+        """The indexed solutions by language, with their vector sums (see :class:`LanguageGroups`):
+        made on first use (in one pass over the lexical index), then kept in step by the
+        matcher's writes (``_track_languages``); made again after the vector index was rebuilt
+        (an IVF-SQ8 rebuild re-encodes the stored vectors, so their sums move)."""
+        groups = self._language_groups
+        if groups is None or groups.generation != self.vectors.generation:
+            unknown = [doc_id for doc_id in self._facts if doc_id not in self._languages]
+            self._languages.update(indexed_languages(self.lexical, unknown))
+            groups = LanguageGroups(self.vectors.dim, self.vectors.generation)
+            by_language: dict[str, list[int]] = {}
             for doc_id in self._facts:
-                language = self._language_of(doc_id)
+                language = self._languages.get(doc_id)
                 if language is not None and doc_id in self.vectors:
-                    groups.setdefault(language, []).append(doc_id)
-            self._language_groups = {name: np.array(sorted(g), dtype=np.int64) for name, g in groups.items()}
-        return self._language_groups
+                    by_language.setdefault(language, []).append(doc_id)
+            for name, ids in by_language.items():
+                ids.sort()
+                for start in range(0, len(ids), _CHUNK):
+                    chunk = ids[start : start + _CHUNK]
+                    groups.add(name, chunk, self.vectors.get_vectors(chunk))
+            self._language_groups = groups
+        return groups
+
+    def _track_languages(self, ids: Sequence[int], old_vectors: dict[int, np.ndarray], removed: bool = False) -> None:
+        """After a write of ``ids`` (their stored vectors before it in ``old_vectors``): their
+        languages, and the groups' members and sums, follow (or are left to be made on first use)."""
+        groups = self._language_groups
+        if groups is None or groups.generation != self.vectors.generation:
+            for doc_id in ids:
+                self._languages.pop(doc_id, None)
+            self._language_groups = None
+            return
+        for doc_id in ids:
+            old = self._languages.pop(doc_id, None)
+            if old is not None and doc_id in old_vectors and groups.contains(old, doc_id):
+                groups.discard(old, [doc_id], old_vectors[doc_id].reshape(1, -1))
+        if removed:
+            return
+        present = [doc_id for doc_id in ids if doc_id in self._facts and doc_id in self.vectors and doc_id in self.lexical]
+        if present:
+            vectors = self.vectors.get_vectors(present)
+            for row, doc_id in enumerate(present):
+                language = self._language_of(doc_id)
+                if language is not None:
+                    groups.add(language, [doc_id], vectors[row : row + 1])
 
     def language_offset_matrix(
         self, query_vectors: np.ndarray, query_languages: Sequence[str], ids: Sequence[int]
@@ -109,7 +253,7 @@ class CrossLanguage:
         if len(groups) < 2:
             return offsets
         vectors = np.asarray(query_vectors, dtype=np.float32)
-        means = {name: vectors @ self.vectors.get_vectors(group).mean(axis=0) for name, group in groups.items()}
+        means = {name: vectors @ groups.mean(name) for name in groups.names()}
         strength = self.weights.dense_language_alignment
         for column, doc_id in enumerate(ids):
             language = self._language_of(doc_id)

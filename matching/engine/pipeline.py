@@ -37,7 +37,7 @@ from .focus import CategoryFocus
 from .fusion import FUSION_METHODS, fuse
 from .index import DEFAULT_APPROX_THRESHOLD, VectorIndex
 from .eligibility import FilterColumns
-from .language import CrossLanguage
+from .language import CrossLanguage, LanguageGroups
 from .lexical import BM25Index, TermWeights, Tokenizer
 from .fit import INDUSTRY_OTHER, REGION_NOT_SERVED, industry_fit, is_over_budget, region_fit
 from .ranker import rank
@@ -112,7 +112,7 @@ class Matcher(CrossLanguage, Retrieval):
         self._focus = CategoryFocus()
         self._focus_stale = True
         self._languages: dict[int, str] = {}
-        self._language_groups: dict[str, np.ndarray] | None = None
+        self._language_groups: LanguageGroups | None = None
         self.last_timings: dict[str, float] = {}
 
     # ---------------------------------------------------------------------- content
@@ -166,6 +166,7 @@ class Matcher(CrossLanguage, Retrieval):
             raise ValueError("duplicate solution ids in one upsert batch")
         if vectors is None:
             vectors = self.embedder.encode_passages([text for _, text in batch])
+        old_vectors = self._stored_vectors(ids)
         for facts, _ in batch:
             self._facts[facts.id] = facts
             self._filters.put(facts)
@@ -176,21 +177,28 @@ class Matcher(CrossLanguage, Retrieval):
                 self.lexical.update_terms(facts.id, terms[facts.id])
             else:
                 self.lexical.update(facts.id, text)
-            self._languages.pop(facts.id, None)
-        self._language_groups = None
+        self._track_languages(ids, old_vectors)
         self._focus_stale = True
         return len(batch)
 
     def remove(self, solution_id: int) -> bool:
         """Unindex a solution; returns False if it was not indexed."""
+        old_vectors = self._stored_vectors([solution_id])
         self.vectors.remove([solution_id])
         self.lexical.remove(solution_id)
         removed = self._facts.pop(solution_id, None) is not None
         self._filters.discard(solution_id)
-        self._languages.pop(solution_id, None)
-        self._language_groups = None
+        self._track_languages([solution_id], old_vectors, removed=True)
         self._focus_stale = True
         return removed
+
+    def _stored_vectors(self, ids: Sequence[int]) -> dict[int, np.ndarray]:
+        """The stored vectors of those of ``ids`` that are indexed, when the language groups'
+        sums are kept (a write takes them out of the sums)."""
+        if self._language_groups is None:
+            return {}
+        present = [i for i in ids if i in self.vectors]
+        return dict(zip(present, self.vectors.get_vectors(present), strict=True)) if present else {}
 
     # ----------------------------------------------------------------------- search
 
