@@ -219,9 +219,16 @@ class CrossLanguage:
             self._language_groups = groups
         return groups
 
-    def _track_languages(self, ids: Sequence[int], old_vectors: dict[int, np.ndarray], removed: bool = False) -> None:
-        """After a write of ``ids`` (their stored vectors before it in ``old_vectors``): their
-        languages, and the groups' members and sums, follow (or are left to be made on first use)."""
+    def _track_languages(
+        self,
+        ids: Sequence[int],
+        old_vectors: dict[int, np.ndarray],
+        languages: Mapping[int, str] | None = None,
+        removed: bool = False,
+    ) -> None:
+        """After a write of ``ids`` (their stored vectors before it in ``old_vectors``, their new
+        languages in ``languages`` when known): their languages, and the groups' members and
+        sums, follow (or are left to be made on first use)."""
         groups = self._language_groups
         if groups is None or groups.generation != self.vectors.generation:
             for doc_id in ids:
@@ -234,6 +241,7 @@ class CrossLanguage:
                 groups.discard(old, [doc_id], old_vectors[doc_id].reshape(1, -1))
         if removed:
             return
+        self._languages.update(languages or {})
         present = [doc_id for doc_id in ids if doc_id in self._facts and doc_id in self.vectors and doc_id in self.lexical]
         if present:
             vectors = self.vectors.get_vectors(present)

@@ -33,11 +33,11 @@ import numpy as np
 from .embedders import Embedder
 from .errors import IndexMismatchError
 from .copies import hold_copies
-from .focus import CategoryFocus
+from .focus import CatalogFocus
 from .fusion import FUSION_METHODS, fuse
 from .index import DEFAULT_APPROX_THRESHOLD, VectorIndex
 from .eligibility import FilterColumns
-from .language import CrossLanguage, LanguageGroups
+from .language import CrossLanguage, LanguageGroups, terms_language
 from .lexical import BM25Index, TermWeights, Tokenizer
 from .fit import INDUSTRY_OTHER, REGION_NOT_SERVED, industry_fit, is_over_budget, region_fit
 from .ranker import rank
@@ -109,8 +109,7 @@ class Matcher(CrossLanguage, Retrieval):
         self.lexical = lexical_index if lexical_index is not None else BM25Index(tokenizer or Tokenizer())
         self._facts: dict[int, SolutionFacts] = {}
         self._filters = FilterColumns()
-        self._focus = CategoryFocus()
-        self._focus_stale = True
+        self._focus = CatalogFocus()
         self._languages: dict[int, str] = {}
         self._language_groups: LanguageGroups | None = None
         self.last_timings: dict[str, float] = {}
@@ -170,6 +169,7 @@ class Matcher(CrossLanguage, Retrieval):
         for facts, _ in batch:
             self._facts[facts.id] = facts
             self._filters.put(facts)
+            self._focus.put(facts)
         self.vectors.update(ids, vectors)
         terms = terms or {}
         for facts, text in batch:
@@ -177,8 +177,12 @@ class Matcher(CrossLanguage, Retrieval):
                 self.lexical.update_terms(facts.id, terms[facts.id])
             else:
                 self.lexical.update(facts.id, text)
-        self._track_languages(ids, old_vectors)
-        self._focus_stale = True
+        written: dict[int, Mapping[str, int]] = {}
+        if self._focus.cached or self._language_groups is not None:
+            written = {doc_id: self.lexical.terms_of(doc_id) for doc_id in ids}  # recent: cheap
+        if self._focus.cached:  # a term's holders changed where a written solution holds it
+            self._focus.forget({term for counts in written.values() for term in counts})
+        self._track_languages(ids, old_vectors, {doc_id: terms_language(counts) for doc_id, counts in written.items()})
         return len(batch)
 
     def remove(self, solution_id: int) -> bool:
@@ -188,8 +192,8 @@ class Matcher(CrossLanguage, Retrieval):
         self.lexical.remove(solution_id)
         removed = self._facts.pop(solution_id, None) is not None
         self._filters.discard(solution_id)
+        self._focus.discard(solution_id)  # its terms lost a holder: their frequencies tell
         self._track_languages([solution_id], old_vectors, removed=True)
-        self._focus_stale = True
         return removed
 
     def _stored_vectors(self, ids: Sequence[int]) -> dict[int, np.ndarray]:
@@ -396,15 +400,12 @@ class Matcher(CrossLanguage, Retrieval):
 
     def _term_weights(self) -> TermWeights:
         """Focus of each query term on the kind of problem (see ``focus.py``), over the current catalog."""
-        if self._focus_stale:
-            self._focus_stale = False
-            self._focus.reset(list(self._facts.values()))
         facts, lexical, focus = self._facts, self.lexical, self._focus
 
-        def holders(term: str) -> list[SolutionFacts]:
-            return [facts[i] for i in lexical.documents_with(term) if i in facts]
+        def frequency(term: str) -> int:
+            return lexical.statistics((term,))[2][term]
 
-        return lambda term: focus.weight(term, holders)
+        return lambda term: focus.weight(term, lexical.documents_with, frequency, facts)
 
     def _category_feedback(self, fused: dict[int, float], weights: RankingWeights) -> dict[int, float]:
         """Pseudo-relevance feedback on the category: the categories of the best fused
@@ -480,5 +481,5 @@ class Matcher(CrossLanguage, Retrieval):
         matcher._facts = dict(facts)
         for item in matcher._facts.values():
             matcher._filters.put(item)
-        matcher._focus_stale = True
+            matcher._focus.put(item)
         return matcher
