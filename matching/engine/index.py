@@ -49,6 +49,8 @@ from .index_files import DEFAULT_LARGE_THRESHOLD, FORMAT_VERSION, MAGIC, VectorI
 
 __all__ = [
     "DEFAULT_APPROX_THRESHOLD",
+    "SELECTOR_SHARE",
+    "id_bitmap",
     "DEFAULT_LARGE_THRESHOLD",
     "MAGIC",
     "IndexCorruptError",
@@ -64,6 +66,24 @@ DEFAULT_APPROX_THRESHOLD = 20_000
 _MIN_NLIST = 16
 _CALIBRATION_QUERIES = 256
 _CALIBRATION_K = 10
+
+
+#: An IVF index finds the best of more than 1/SELECTOR_SHARE of its ids by a selector scan
+#: (``VectorIndex.best_among``): at 1,000,000 (IVF-SQ8) the scan costs about 5 ms CPU, reading
+#: back stored vectors about 1.6 us each.
+SELECTOR_SHARE = 256
+_BITMAP_MAX_ID = 1 << 28  # a bit map of ids up to this (32 MiB at most)
+
+
+def id_bitmap(ids: np.ndarray, size: int | None = None) -> np.ndarray | None:
+    """A bit per id, as ``faiss.IDSelectorBitmap`` reads it (bit ``i & 7`` of byte ``i >> 3``),
+    ``size`` bytes at least; None when an id is beyond ``_BITMAP_MAX_ID``."""
+    top = int(ids.max()) if len(ids) else 0
+    if top >= _BITMAP_MAX_ID:
+        return None
+    mask = np.zeros(max(top + 1, 8 * (size or 0)), dtype=bool)
+    mask[ids] = True
+    return np.packbits(mask, bitorder="little")
 
 
 def _as_ids(ids: Iterable[int] | np.ndarray) -> np.ndarray:
@@ -237,38 +257,45 @@ class VectorIndex(VectorIndexFiles):
         """Top-``k`` of the given ``ids`` only (unknown ids skipped): exact scores of their stored
         vectors. For hard filters that leave few candidates, where an approximate search over
         the whole catalog would have to over-fetch most of it (``bench_scale``, "pre-filter")."""
+        return self.best_among(query_vector, np.asarray(ids, dtype=np.int64).reshape(-1), k)
+
+    def best_among(
+        self, query_vector: np.ndarray, ids: np.ndarray, k: int, bitmap: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Top-``k`` of ``ids`` (unknown ids skipped), exact, best first: ``(scores, ids)``; equal
+        scores in the order of ``ids`` when scored directly.
+
+        A flat index, or few ids (under 1/``SELECTOR_SHARE`` of the index), score the stored
+        vectors of ``ids`` as :meth:`score` does. An IVF index, for more ids, scans every list
+        with a FAISS id selector (a bit per id: ``bitmap`` when the caller keeps one for these
+        ids, see :func:`id_bitmap`): no vector is copied out. At 1,000,000 (IVF-SQ8) 30,000 ids
+        took 37 ms CPU by stored vectors and 11 ms by the selector, 970,000 ids 2 s and 25 ms;
+        same ids; the scores differ from :meth:`score`'s in float32 rounding (FAISS's inner
+        product against numpy's)."""
         if k < 1:
             raise ValueError("k must be >= 1")
-        id_arr = np.ascontiguousarray(np.asarray(ids), dtype=np.int64).reshape(-1)
-        with self._lock.read():
-            known = id_arr[[int(i) in self._ids for i in id_arr]] if id_arr.size else id_arr
-        if known.size == 0:
-            return np.zeros(0, np.float32), np.zeros(0, np.int64)
-        scores = self.score(query_vector, known)
-        top = np.argsort(-scores, kind="stable")[:k]
-        return scores[top].astype(np.float32), known[top]
-
-    def best_among(self, query_vector: np.ndarray, ids: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """Top-``k`` of ``ids`` (all stored, sorted), exact, best first: ``(scores, ids)``.
-
-        A flat index, or few ids, score the stored vectors of ``ids`` as :meth:`score` does. An
-        IVF index, for many ids, scans every list with a FAISS id selector: no vector is copied
-        out (reading 90,000 stored vectors back cost 32 ms CPU at 100,000, the selector scan
-        8.5 ms), same ids; the scores differ from :meth:`score`'s in float32 rounding (FAISS's
-        inner product against numpy's)."""
+        ids = np.ascontiguousarray(np.asarray(ids), dtype=np.int64).reshape(-1)
+        ids = ids[ids >= 0] if ids.size and ids.min() < 0 else ids
         query = np.ascontiguousarray(np.asarray(query_vector, dtype=np.float32).reshape(1, -1))
         with self._lock.read():
             count = len(self._ids)
-            if self.kind != "flat" and len(ids) * 64 > count and len(ids):
-                ids = np.ascontiguousarray(ids, dtype=np.int64)
-                selector = faiss.IDSelectorBatch(len(ids), faiss.swig_ptr(ids))
+            if self.kind != "flat" and ids.size * SELECTOR_SHARE > count:
+                if bitmap is None:
+                    bitmap = id_bitmap(ids)
+                if bitmap is not None:
+                    selector = faiss.IDSelectorBitmap(len(bitmap), faiss.swig_ptr(bitmap))
+                else:  # ids too large for a bit map
+                    selector = faiss.IDSelectorBatch(len(ids), faiss.swig_ptr(ids))
                 params = faiss.SearchParametersIVF(sel=selector, nprobe=int(self._index.nlist))
-                scores, found = self._index.search(query, min(k, len(ids)), params=params)
+                scores, found = self._index.search(query, min(k, ids.size, count), params=params)
                 keep = found[0] >= 0
                 return scores[0][keep], found[0][keep]
-        scores = self.score(query[0], ids)
-        top = np.argsort(-scores)[:k]
-        return scores[top], ids[top]
+            known = ids[[int(i) in self._ids for i in ids.tolist()]] if ids.size else ids
+        if known.size == 0:
+            return np.zeros(0, np.float32), np.zeros(0, np.int64)
+        scores = self.score(query[0], known)
+        top = np.argsort(-scores, kind="stable")[:k]
+        return scores[top].astype(np.float32), known[top]
 
     def get_vectors(self, ids: Sequence[int] | np.ndarray) -> np.ndarray:
         """Stored vectors of ``ids`` (KeyError if any is missing)."""

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from .glossary import glossary
+from .index import _BITMAP_MAX_ID
 from .lexical import TermWeights
 from .types import RankingWeights
 
@@ -79,16 +80,18 @@ def indexed_languages(lexical: object, ids: Sequence[int]) -> dict[int, str]:
 
 class LanguageGroups:
     """The indexed solutions of each language and the sum of their stored vectors (float64), so
-    that a need's mean score over a language is one inner product with the mean vector. Kept in
-    step with every write; ``generation`` is the vector index's at the time the sums were made."""
+    that a need's mean score over a language is one inner product with the mean vector; also a
+    bit per id (``index.id_bitmap``'s layout), which the vector index's selector scan reads.
+    Kept in step with every write; ``generation`` is the vector index's when the sums were made."""
 
     def __init__(self, dim: int, generation: int) -> None:
         self.dim = dim
         self.generation = generation
         self._members: dict[str, set[int]] = {}
         self._sums: dict[str, np.ndarray] = {}
+        self._bits: dict[str, np.ndarray] | None = {}  # None once an id does not fit a bit map
         self._sorted: dict[str, np.ndarray] = {}
-        self._lock = threading.Lock()  # writes change the sets and sums in place
+        self._lock = threading.Lock()  # writes change the sets, sums and bits in place
 
     def __len__(self) -> int:
         return len(self._members)
@@ -102,16 +105,36 @@ class LanguageGroups:
     def contains(self, name: str, doc_id: int) -> bool:
         return doc_id in self._members.get(name, ())
 
-    def members(self, name: str) -> set[int]:
-        return self._members[name]
+    def members_among(self, name: str, ids: np.ndarray) -> np.ndarray:
+        """Those of ``ids`` in the group, in their order."""
+        with self._lock:
+            bits = self._bits.get(name) if self._bits is not None else None
+            if bits is None:
+                members = self._members.get(name, set())
+                return np.fromiter((i for i in ids.tolist() if i in members), dtype=np.int64)
+        ids = np.asarray(ids, dtype=np.int64)
+        inside = ids < 8 * len(bits)
+        held = np.zeros(len(ids), dtype=bool)
+        held[inside] = (bits[ids[inside] >> 3] >> (ids[inside] & 7).astype(np.uint8)) & 1 == 1
+        return ids[held]
 
     def ids(self, name: str) -> np.ndarray:
         """The group's ids, sorted (made again after a change of the group)."""
         with self._lock:
             ids = self._sorted.get(name)
             if ids is None:
-                ids = self._sorted[name] = np.array(sorted(self._members[name]), dtype=np.int64)
+                bits = self._bits.get(name) if self._bits is not None else None
+                if bits is not None:
+                    ids = np.flatnonzero(np.unpackbits(bits, bitorder="little")).astype(np.int64)
+                else:
+                    ids = np.array(sorted(self._members[name]), dtype=np.int64)
+                self._sorted[name] = ids
             return ids
+
+    def bitmap(self, name: str) -> np.ndarray | None:
+        """The group's ids as bits (None when an id does not fit); read-only for the caller."""
+        with self._lock:
+            return self._bits.get(name) if self._bits is not None else None
 
     def mean(self, name: str) -> np.ndarray:
         with self._lock:
@@ -124,6 +147,7 @@ class LanguageGroups:
             total = self._sums.setdefault(name, np.zeros(self.dim, dtype=np.float64))
             total += added
             self._sorted.pop(name, None)
+            self._set_bits(name, ids, True)
 
     def discard(self, name: str, ids: Sequence[int], vectors: np.ndarray) -> None:
         removed = vectors.astype(np.float64).sum(axis=0)
@@ -132,8 +156,34 @@ class LanguageGroups:
             members.difference_update(ids)
             self._sums[name] -= removed
             self._sorted.pop(name, None)
+            self._set_bits(name, ids, False)
             if not members:
                 del self._members[name], self._sums[name]
+                if self._bits is not None:
+                    self._bits.pop(name, None)
+
+    def _set_bits(self, name: str, ids: Sequence[int], value: bool) -> None:
+        if self._bits is None or not len(ids):
+            return
+        ids = np.asarray(ids, dtype=np.int64)
+        if ids.min() < 0 or ids.max() >= _BITMAP_MAX_ID:
+            self._bits = None
+            return
+        bits = self._bits.get(name)
+        size = int(ids.max()) // 8 + 1
+        if bits is None or len(bits) < size:
+            grown = np.zeros(max(size, 2 * len(bits) if bits is not None else size), dtype=np.uint8)
+            if bits is not None:
+                grown[: len(bits)] = bits
+            bits = grown
+        else:
+            bits = bits.copy()  # a search holding the old array reads it unchanged
+        masks = (np.uint8(1) << (ids & 7).astype(np.uint8)).astype(np.uint8)
+        if value:
+            np.bitwise_or.at(bits, ids >> 3, masks)
+        else:
+            np.bitwise_and.at(bits, ids >> 3, ~masks)
+        self._bits[name] = bits
 
 
 class CrossLanguage:
@@ -185,13 +235,12 @@ class CrossLanguage:
             if name == language:
                 continue
             if among is None:
-                ids = groups.ids(name)
+                ids, bitmap = groups.ids(name), groups.bitmap(name)
             else:
-                members = groups.members(name)
-                ids = np.fromiter((i for i in among.tolist() if i in members), dtype=np.int64)
+                ids, bitmap = groups.members_among(name, among), None
             if not len(ids):
                 continue
-            scores, best = self.vectors.best_among(query, ids, pool)
+            scores, best = self.vectors.best_among(query, ids, pool, bitmap=bitmap)
             dense.update(zip(best.tolist(), scores.tolist(), strict=True))
         return {name: strength * (means[language] - mean) for name, mean in means.items() if name != language}
 

@@ -10,7 +10,7 @@ import pytest
 
 from matching.engine.embedders import HashingEmbedder
 from matching.engine.index import VectorIndex
-from matching.engine.language import indexed_languages, terms_language, text_language
+from matching.engine.language import LanguageGroups, indexed_languages, terms_language, text_language
 from matching.engine.lexical import BM25Index
 from matching.engine.pipeline import RECIPE, Matcher, document_text
 
@@ -82,6 +82,7 @@ def _check(matcher: Matcher, hashing: HashingEmbedder, rng: random.Random) -> No
     assert sorted(kept.names()) == sorted(fresh.names())
     for name in fresh.names():
         assert np.array_equal(kept.ids(name), fresh.ids(name))
+        assert set(kept.ids(name).tolist()) == {i for i in matcher._facts if matcher._language_of(i) == name}
         np.testing.assert_allclose(kept.mean(name), fresh.mean(name), atol=1e-9)
     matcher._language_groups = kept
 
@@ -157,3 +158,24 @@ def test_languages_of_a_whole_index_equal_terms_of_each() -> None:
     assert bulk[3] == "zh" and bulk[4] == "en" and 6 not in bulk and bulk[175] == "zh"
     index.seal()
     assert indexed_languages(index, ids) == bulk
+
+
+@pytest.mark.parametrize("base", [0, 1 << 40])  # ids as bits, and ids too large for a bit map (sets)
+def test_language_groups_members_and_bits(base: int) -> None:
+    groups = LanguageGroups(2, 0)
+    vectors = np.ones((3, 2), dtype=np.float32)
+    groups.add("en", [base + 3, base + 9, base + 20], vectors)
+    groups.add("zh", [base + 4], vectors[:1])
+    first = groups.bitmap("en")
+    groups.discard("en", [base + 9], vectors[:1])
+    assert groups.ids("en").tolist() == [base + 3, base + 20]
+    among = np.array([base + 1, base + 3, base + 4, base + 9, base + 20, base + 10**6])
+    assert groups.members_among("en", among).tolist() == [base + 3, base + 20]
+    assert groups.members_among("zh", among).tolist() == [base + 4]
+    np.testing.assert_allclose(groups.mean("en"), [1.0, 1.0])
+    if base:
+        assert groups.bitmap("en") is None
+    else:  # a write makes a new bit map: a search reading the old one is left alone
+        assert groups.bitmap("en") is not first and np.unpackbits(first, bitorder="little")[9] == 1
+    groups.discard("zh", [base + 4], vectors[:1])
+    assert groups.names() == ["en"]
