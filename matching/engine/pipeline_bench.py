@@ -116,6 +116,7 @@ def bench_pipeline(
         gc.collect()
         rss_before = rss_bytes()
         matcher = Matcher.load(folder, embedder, facts)
+        gc.freeze()  # as services.get_matcher does after loading
         report["load_rss_growth_bytes"] = rss_bytes() - rss_before
         report["prepare_s"] = round(time.perf_counter() - started, 1)
         log(f"prepared {n} solutions ({report['index_kind']}) in {report['prepare_s']} s")
