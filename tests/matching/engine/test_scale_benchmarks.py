@@ -68,6 +68,7 @@ def test_bench_pipeline_tiny_run() -> None:
         assert report[part]["cpu_p50_ms"] > 0, part
     assert report["filtered_prefilter"]["queries"] == 20 and report["filtered_widening_before"]["queries"] == 5
     assert report["filtered_p99_over_unfiltered_p50_cpu"] > 0
+    assert report["load_cpu_s"] >= 0 and report["warmup_cpu_s"] >= report["first_search_cpu_s"] > 0
 
 
 def test_bench_fanout_with_the_hashing_embedder() -> None:
