@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: demo test test-deps install setup smoke fixtures vectors serve bench-load bench-setup
+.PHONY: demo test test-deps install setup smoke fixtures vectors serve bench-load bench-setup ranking-snapshot
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -126,3 +126,20 @@ bench-load: install
 	$(BIN)/python manage.py bench_load --base-url http://127.0.0.1:8077 --requests $(BENCH_REQUESTS) \
 		--gunicorn-pid $$(cat var/bench-gunicorn.pid); status=$$?; kill $$(cat var/bench-gunicorn.pid); \
 		[ -f var/bench-celery.pid ] && kill $$(cat var/bench-celery.pid); rm -f var/bench-celery.pid; exit $$status
+
+# The ranking of the development needs on a fresh SQLite database built from the fixtures (as
+# README "Two commands", without seed_demo and the stored matches): `match --json` and the
+# full-precision `ranking_snapshot` (candidates, channel scores, frontiers) in var/ranking/$(NAME).*
+# Run it before and after a change of the engine's internals, then compare (README "Scale"):
+#   diff var/ranking/before.json var/ranking/after.json
+#   python manage.py ranking_snapshot --compare var/ranking/before.jsonl var/ranking/after.jsonl
+NAME ?= snapshot
+ranking-snapshot: export DATABASE_URL = sqlite:///$(CURDIR)/var/ranking/db.sqlite3
+ranking-snapshot:
+	mkdir -p var/ranking && rm -f var/ranking/db.sqlite3
+	$(BIN)/python manage.py migrate --no-input -v0
+	$(BIN)/python manage.py import_catalog fixtures/catalog.csv
+	$(BIN)/python manage.py import_needs fixtures/needs.csv
+	$(BIN)/python manage.py build_index --no-refresh
+	$(BIN)/python manage.py match --needs-file fixtures/dev/needs.csv --json > var/ranking/$(NAME).json
+	$(BIN)/python manage.py ranking_snapshot --needs-file fixtures/dev/needs.csv --out var/ranking/$(NAME).jsonl
