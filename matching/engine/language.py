@@ -45,8 +45,8 @@ _CHUNK = 65_536  # vectors read at a time when a group's sum is made
 def indexed_languages(lexical: object, ids: Sequence[int]) -> dict[int, str]:
     """:func:`terms_language` of each of ``ids`` in the lexical index (ids not indexed left
     out), as ``terms_language(lexical.terms_of(doc_id))`` gives it. For many ids it reads the
-    sealed postings in one vectorised pass (``terms_of`` scans every posting for one document,
-    hours for a whole catalog at 100,000); that needs the sealed matrix's arrays
+    sealed postings in one vectorised pass instead of a dict of terms per document (a loaded
+    catalog's first search sorts all of it by language); that needs the sealed matrix's arrays
     (``_post_ptr``, ``_post_slot``, ``_post_tf``, ``_terms``, ``_slot_of``, ``_open_docs``),
     without which it asks ``terms_of`` for each."""
     ids = [doc_id for doc_id in ids if doc_id in lexical]
