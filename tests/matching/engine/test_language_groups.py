@@ -179,3 +179,17 @@ def test_language_groups_members_and_bits(base: int) -> None:
         assert groups.bitmap("en") is not first and np.unpackbits(first, bitorder="little")[9] == 1
     groups.discard("zh", [base + 4], vectors[:1])
     assert groups.names() == ["en"]
+
+
+def test_languages_of_a_loaded_index_equal_terms_of_each(tmp_path) -> None:
+    rng = random.Random(17)
+    index = BM25Index(seal_every=40)
+    for doc_id in range(1, 121):
+        index.add(doc_id, _text(rng, english=doc_id % 4 == 0))
+    index.remove(8)
+    index.save(tmp_path / "lexical.npz")
+    loaded = BM25Index.load(tmp_path / "lexical.npz", index.tokenizer)  # mapped arrays, id -> slot map
+    loaded.update(12, _text(rng, english=True))  # written after loading: open
+    ids = list(range(1, 125))
+    assert indexed_languages(loaded, ids) == {i: terms_language(loaded.terms_of(i)) for i in ids if i in loaded}
+    assert indexed_languages(loaded, ids)[12] == "en" and 8 not in indexed_languages(loaded, ids)
