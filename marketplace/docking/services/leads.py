@@ -53,10 +53,15 @@ def _allocation(month: datetime.date) -> list[Lead]:
     """The leads to write, from what the database says now (call it holding the lock)."""
     waiting = selectors.open_needs().filter(leads__isnull=True).order_by("created_at", "pk")
     candidates: dict[int, list[LeadCandidate]] = {}
-    for match in Match.objects.filter(need__in=waiting).select_related("solution__provider").order_by("need", "rank"):
-        best = candidates.setdefault(match.need_id, [])
-        if all(c.provider_ref != match.solution.provider.ref for c in best):
-            best.append(LeadCandidate(match.solution.provider.ref, match.solution_id, match.score))
+    matches = Match.objects.filter(need__in=waiting).order_by("need", "rank")
+    # Plain rows, not model instances: every stored match of every waiting need is read here
+    # (36,000 at the fixture catalog's first build).
+    for need_id, solution_id, provider_ref, score in matches.values_list(
+        "need_id", "solution_id", "solution__provider__ref", "score"
+    ):
+        best = candidates.setdefault(need_id, [])
+        if all(c.provider_ref != provider_ref for c in best):
+            best.append(LeadCandidate(provider_ref, solution_id, score))
     if not candidates:
         return []
     providers = {p.ref: p for p in Provider.objects.all()}
