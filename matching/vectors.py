@@ -17,6 +17,7 @@ from matching import selectors, store
 from matching.engine import SolutionFacts, get_embedder
 from matching.engine.embedders import CachingEmbedder, Embedder
 from matching.engine.lexical import Tokenizer
+from matching.engine.termfile import TermFileError, file_name, read_terms
 from matching.models import NeedVector, SolutionVector
 
 Progress = Callable[[Iterable, int, str], Iterable]
@@ -89,6 +90,7 @@ def _passage_vectors(documents: list[tuple[SolutionFacts, str]], *, progress: Pr
 
 
 _tokenizers: list[Tokenizer] = []
+_shipped_terms: dict[Path, dict[str, dict[str, int]]] = {}
 
 
 def tokenizer() -> Tokenizer:
@@ -99,6 +101,23 @@ def tokenizer() -> Tokenizer:
         return _tokenizers[0]
 
 
+def shipped_terms(identity: str) -> dict[str, dict[str, int]]:
+    """The shipped term counts (``termfile``) of this tokenizer, by text hash: empty when none
+    are shipped for it (another dictionary, or no ``SHIPPED_VECTORS_DIR``) or the file is unreadable."""
+    folder = config().get("SHIPPED_VECTORS_DIR")
+    if not folder:
+        return {}
+    path = Path(folder) / file_name(identity)
+    with _lock:
+        if path not in _shipped_terms:
+            try:
+                shipped_identity, terms = read_terms(path) if path.exists() else (identity, {})
+            except TermFileError:
+                shipped_identity, terms = identity, {}
+            _shipped_terms[path] = terms if shipped_identity == identity else {}
+        return _shipped_terms[path]
+
+
 #: The state hash of a vector stored by an encoding chunk (``matching.fanout``) before a build or a
 #: sync indexes it: reused (same model, same text) but still pending for ``matching.status``.
 NOT_INDEXED = ""
@@ -106,8 +125,10 @@ NOT_INDEXED = ""
 
 def _vectors_store(documents: list[tuple[SolutionFacts, str]], vectors: list, *, indexed: bool = True) -> None:
     """Store the vectors and lexical term counts of ``documents``; the term counts already stored
-    for the same text by the same tokenizer (an encoding chunk's) are kept, not segmented again."""
+    for the same text by the same tokenizer (an encoding chunk's, or the shipped ones of the fixture
+    texts) are kept, not segmented again."""
     identity, now, words = embedder().identity, timezone.now(), tokenizer()
+    shipped = shipped_terms(words.identity)
     hashes = {facts.id: store.text_hash(text) for facts, text in documents}
     known = {
         pk: terms
@@ -124,7 +145,7 @@ def _vectors_store(documents: list[tuple[SolutionFacts, str]], vectors: list, *,
                 text_hash=hashes[facts.id],
                 state_hash=store.state_hash(facts, text) if indexed else NOT_INDEXED,
                 vector=store.to_bytes(vector),
-                terms=known.get(facts.id) or dict(Counter(words.tokenize(text))),
+                terms=known.get(facts.id) or dict(shipped.get(hashes[facts.id]) or Counter(words.tokenize(text))),
                 tokenizer=words.identity,
                 updated_at=now,
             )

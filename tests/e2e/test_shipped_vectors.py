@@ -55,3 +55,20 @@ def test_shipped_vectors_are_what_the_live_model_gives(shipped, fixture_texts) -
         live = (model.encode_queries if side == QUERY else model.encode_passages)([text])[0]
         cosine = float(live @ shipped[key])
         assert cosine > 0.999, (side, text[:40], cosine)
+
+
+def test_every_fixture_solution_has_shipped_term_counts_and_they_are_what_jieba_gives(fixture_texts) -> None:
+    from collections import Counter
+
+    from matching import store, vectors
+    from matching.engine import termfile
+
+    words = vectors.tokenizer()
+    identity, shipped = termfile.read_terms(FIXTURES / "vectors" / termfile.file_name(words.identity))
+    assert identity == words.identity
+    passages = sorted(text for side, text in fixture_texts.values() if side == PASSAGE)
+    missing = [text[:40] for text in passages if store.text_hash(text) not in shipped]
+    assert not missing, f"{len(missing)} fixture solutions have no shipped term counts (run `make vectors`): {missing[:3]}"
+    rng = np.random.default_rng(1)
+    for text in (passages[i] for i in rng.choice(len(passages), size=40, replace=False)):
+        assert shipped[store.text_hash(text)] == dict(Counter(words.tokenize(text))), text[:40]

@@ -131,3 +131,28 @@ def test_admin_lists_stored_matches(built, client):
     assert "窑炉智慧大脑" in response.content.decode()
     assert client.get("/admin/docking/lead/").status_code == 200
     assert client.get("/admin/matching/indexstate/").status_code == 200
+
+
+def test_a_build_takes_the_shipped_term_counts_of_a_text_and_segments_the_others(catalog, settings, tmp_path):
+    from marketplace.catalog.models import Solution
+    from matching import selectors, store, vectors
+    from matching.engine import termfile
+
+    documents = dict(
+        (facts.id, text) for facts, text in selectors.documents(selectors.indexable_solutions(), selectors.labels())
+    )
+    kiln = Solution.objects.get(ref="S-KILN").pk
+    identity = vectors.tokenizer().identity
+    termfile.write_terms(tmp_path / termfile.file_name(identity), identity, {store.text_hash(documents[kiln]): {"shipped": 7}})
+    settings.MATCHING = {**settings.MATCHING, "SHIPPED_VECTORS_DIR": str(tmp_path)}
+    vectors._shipped_terms.clear()
+    try:
+        services.index_build()
+    finally:
+        vectors._shipped_terms.clear()
+
+    terms = dict(SolutionVector.objects.values_list("solution_id", "terms"))
+    same_text = [pk for pk in terms if documents[pk] == documents[kiln]]
+    assert same_text and all(terms[pk] == {"shipped": 7} for pk in same_text)  # from the file, not segmented
+    others = [pk for pk in terms if pk not in same_text]
+    assert others and all(terms[pk] and "shipped" not in terms[pk] for pk in others)

@@ -1,9 +1,11 @@
+from collections import Counter
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
 from marketplace.catalog.models import Need
-from matching import selectors, services
+from matching import selectors, services, store, vectors as stored_vectors
+from matching.engine import termfile
 from matching.engine.vectorfile import PASSAGE, QUERY, file_name, text_key, write_vectors
 from matching.management.commands._progress import progress_bar
 from matching.queries import QueryFileError, queries_from_file
@@ -14,7 +16,8 @@ BATCH = 64
 class Command(BaseCommand):
     help = (
         "Write the vectors of every solution and need in the database, and of the needs files given, "
-        "to the shipped vector file (fixtures/vectors/ by default), encoding only what no cache holds."
+        "to the shipped vector file (fixtures/vectors/ by default), encoding only what no cache holds; and "
+        "the solutions' BM25 term counts to the shipped term file beside it."
     )
 
     def add_arguments(self, parser):
@@ -46,3 +49,8 @@ class Command(BaseCommand):
         path = folder / file_name(embedder.identity)
         count = write_vectors(path, embedder.identity, vectors)
         self.stdout.write(f"{count} vectors ({len(set(passages))} passages, {len(set(queries))} queries) -> {path}")
+        words = stored_vectors.tokenizer()
+        terms = {store.text_hash(text): dict(Counter(words.tokenize(text))) for text in set(passages)}
+        terms_path = folder / termfile.file_name(words.identity)
+        count = termfile.write_terms(terms_path, words.identity, terms)
+        self.stdout.write(f"{count} passages' term counts -> {terms_path}")
