@@ -76,7 +76,8 @@ smoke: install
 fixtures: install
 	$(BIN)/python manage.py generate_fixtures --seed 0
 
-# The vectors of every fixture text, shipped in fixtures/vectors/ so that no machine encodes them
+# The vectors of every fixture text and the term counts of every fixture solution, shipped in
+# fixtures/vectors/ so that no machine encodes or segments them
 # again. Run after changing a fixture (only new or edited texts are encoded).
 vectors: export DATABASE_URL = sqlite:///$(CURDIR)/var/vectors/db.sqlite3
 vectors: install

@@ -14,6 +14,7 @@ import logging
 import threading
 from collections.abc import Callable, Iterable, Mapping
 
+import numpy as np
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -162,6 +163,7 @@ def get_matcher() -> Matcher:
         if _Loaded.matcher is None or _Loaded.matcher.embedder.identity != embedder().identity:
             _Loaded.rows = {}
             matcher = Matcher(embedder(), labels=selectors.labels(), weights=weights(), tokenizer=tokenizer())
+            matcher.vectors.calibration_queries = _need_queries(matcher.embedder.identity)
         else:
             matcher = _Loaded.matcher
         _refresh_from_store(matcher)
@@ -171,6 +173,13 @@ def get_matcher() -> Matcher:
         gc.freeze()
         _Loaded.remember(state.version, matcher)
         return _with_current_weights(matcher)
+
+
+def _need_queries(identity: str, most: int = 2000) -> np.ndarray | None:
+    """Stored needs' query vectors of this model (up to ``most``): what an IVF index calibrates its
+    nprobe on, as the searches it will serve (``VectorIndex.calibration_queries``)."""
+    rows = list(NeedVector.objects.filter(identity=identity).values_list("vector", flat=True)[:most])
+    return np.vstack([store.from_bytes(row) for row in rows]) if rows else None
 
 
 def _refresh_from_store(matcher: Matcher) -> None:

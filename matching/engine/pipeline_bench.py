@@ -105,6 +105,9 @@ def bench_pipeline(
     del pieces
     embedder = _GivenQueries(dict(zip(texts, query_vectors, strict=True)), vectors.shape[1])
     index = VectorIndex(embedder.dim, identity=embedder.identity, recipe=RECIPE)
+    # nprobe calibrated as the product calibrates it, on stored needs' queries: here a draw of
+    # need-like vectors apart from the timed ones (another seed).
+    index.calibration_queries = realistic_vectors(seeds, 256, rng_seed=9191)
     faiss.omp_set_num_threads(2)  # builds may use both cores
     index.build(np.arange(1, n + 1), vectors)
     faiss.omp_set_num_threads(1)

@@ -328,3 +328,33 @@ def test_best_among_is_the_exact_top_k_of_the_ids(large: bool) -> None:
         assert set(found.tolist()) == set(want.tolist())
         np.testing.assert_allclose(scores, np.sort(exact)[::-1][: len(want)], atol=1e-6)
         assert np.all(np.diff(scores) <= 0)
+
+
+def test_ivf_calibrates_nprobe_on_given_real_queries_and_they_reach_the_target() -> None:
+    rng = np.random.default_rng(11)
+    centres = unit_rows(40, DIM, seed=12)
+    vectors = centres[rng.integers(0, 40, 3000)] + 0.15 * rng.standard_normal((3000, DIM)) / np.sqrt(DIM)
+    vectors = (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
+    queries = centres[rng.integers(0, 40, 200)] + 0.15 * rng.standard_normal((200, DIM)) / np.sqrt(DIM)
+    queries = (queries / np.linalg.norm(queries, axis=1, keepdims=True)).astype(np.float32)
+    ids = np.arange(3000) * 7 + 5  # database ids, not positions
+
+    perturbed = make_index(approx_threshold=1248)
+    perturbed.build(ids, vectors)
+    real = make_index(approx_threshold=1248)
+    real.calibration_queries = queries
+    real.build(ids, vectors)
+
+    assert real.kind == "ivf" and real.nprobe is not None and perturbed.nprobe is not None
+    assert real.nprobe < perturbed.nprobe < perturbed.nlist  # near the data, fewer lists than noise; never all
+    exact = make_index()
+    exact.build(ids, vectors)
+    hits = 0
+    for query in queries:
+        hits += len(set(real.search_one(query, 10)[1].tolist()) & set(exact.search_one(query, 10)[1].tolist()))
+    assert hits / (10 * len(queries)) >= real.target_recall - 0.02
+
+    few = make_index(approx_threshold=1248)
+    few.calibration_queries = queries[:10]  # too few to trust: perturbed stored vectors instead
+    few.build(ids, vectors)
+    assert few.nprobe == perturbed.nprobe
