@@ -77,9 +77,7 @@ class Retrieval:
             scores, ids = self.vectors.search_among(query_vector, eligible, pool)
             dense = {int(i): float(s) for i, s in zip(ids, scores, strict=True)}
         if "lexical" in active and len(eligible):
-            scored = self.lexical.score(lexical_text, eligible.tolist(), term_weights=term_weights)
-            best = sorted(((-score, doc_id) for doc_id, score in scored.items() if score > 0))[:pool]
-            lexical = {doc_id: -negative for negative, doc_id in best}
+            lexical = dict(self.lexical.top_among(lexical_text, eligible, pool, term_weights=term_weights))
         return dense, lexical
 
     def _retrieve(

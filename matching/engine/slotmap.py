@@ -43,6 +43,21 @@ class SlotMap:
         yield from (int(i) for i in self._ids.tolist() if i not in self._removed)
         yield from self._added
 
+    def slots_of(self, doc_ids: np.ndarray) -> np.ndarray:
+        """The slot of each id, -1 for an id not held (one binary search for all of them)."""
+        doc_ids = np.asarray(doc_ids, dtype=np.int64)
+        at = np.minimum(np.searchsorted(self._ids, doc_ids), max(len(self._ids) - 1, 0))
+        slots = np.full(len(doc_ids), -1, dtype=np.int64)
+        if len(self._ids):
+            found = self._ids[at] == doc_ids
+            slots[found] = self._slots[at[found]]
+        if self._removed:
+            slots[np.isin(doc_ids, np.fromiter(self._removed, dtype=np.int64, count=len(self._removed)))] = -1
+        if self._added:
+            for position in np.flatnonzero(np.isin(doc_ids, np.fromiter(self._added, dtype=np.int64, count=len(self._added)))):
+                slots[position] = self._added[int(doc_ids[position])]
+        return slots
+
     def get(self, doc_id: int, default: int | None = None) -> int | None:
         slot = self._added.get(doc_id)
         if slot is None:

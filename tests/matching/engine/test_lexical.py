@@ -8,6 +8,7 @@ import pytest
 
 from matching.engine.errors import IndexCorruptError, IndexMismatchError, IndexMissingError
 from matching.engine.lexical import DEFAULT_USERDICT, BM25Index, Tokenizer, stem
+from matching.engine.slotmap import SlotMap
 
 TOKENIZER = Tokenizer()
 BARE = Tokenizer(userdict=None)
@@ -511,3 +512,28 @@ def test_a_repeated_text_is_segmented_once_and_its_tokens_cannot_be_changed_by_a
     for number in range(Tokenizer.RECENT):  # the oldest text leaves the cache
         tokenizer.tokenize(f"text {number}")
     assert tokenizer.tokenize("窑炉温度全靠老师傅看火") == [] and calls[-1] == "窑炉温度全靠老师傅看火"
+
+
+def test_the_best_of_given_ids_are_what_sorting_their_scores_gives(tmp_path: Path) -> None:
+    import random
+
+    exact, _ = _twin_indexes(3)
+    exact.save(tmp_path / "lexical.npz")
+    mapped = BM25Index.load(tmp_path / "lexical.npz", TOKENIZER)  # ids held in a SlotMap
+    mapped.update_terms(9002, {"w7z": 3, "w150z": 1})  # added after loading
+    mapped.remove(9001)  # removed after loading
+    assert isinstance(mapped._slot_of, SlotMap)
+    rng = random.Random(4)
+    query = "w3z w7z w150z w0z w42z"
+    for index in (exact, mapped):
+        for _ in range(5):
+            ids = rng.sample(range(1, 3001), 900) + [9001, 9002, 123_456, 5, 5]  # unknown and repeated ids
+            weights = (lambda term: 0.5 if term == "w0z" else 1.0) if rng.random() < 0.5 else None
+            scored = index.score(query, ids, term_weights=weights)
+            expected = [(doc_id, score) for score, doc_id in sorted((-s, d) for d, s in scored.items() if s > 0)][:40]
+            expected = [(doc_id, -score) for doc_id, score in expected]
+            got = index.top_among(query, np.array(ids), 40, term_weights=weights)
+            assert [doc_id for doc_id, _ in got] == [doc_id for doc_id, _ in expected]
+            assert np.allclose([s for _, s in got], [s for _, s in expected], rtol=0, atol=1e-12)
+    assert 9001 not in dict(mapped.top_among("w3z", np.array([9001, 9002]), 5))
+    assert mapped.top_among("w7z", np.array([9002]), 5)[0][0] == 9002
