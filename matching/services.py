@@ -163,7 +163,8 @@ def get_matcher() -> Matcher:
         if _Loaded.matcher is None or _Loaded.matcher.embedder.identity != embedder().identity:
             _Loaded.rows = {}
             matcher = Matcher(embedder(), labels=selectors.labels(), weights=weights(), tokenizer=tokenizer())
-            matcher.vectors.calibration_queries = _need_queries(matcher.embedder.identity)
+            if state.size >= matcher.vectors.approx_threshold:  # a flat index is never calibrated
+                matcher.vectors.calibration_queries = _need_queries(matcher.embedder.identity)
         else:
             matcher = _Loaded.matcher
         _refresh_from_store(matcher)

@@ -9,7 +9,6 @@ class CatalogConfig(AppConfig):
     label = "marketplace"
     verbose_name = "供需对接市场 Marketplace"
 
-
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 

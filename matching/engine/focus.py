@@ -59,13 +59,20 @@ def _industries(facts: SolutionFacts) -> Iterable[str]:
     return (ALL_INDUSTRIES,) if facts.all_industries or not facts.industries else facts.industries
 
 
-class CategoryFocus:
-    """Focus of terms over a catalog (see the module docstring), cached per term.
+def focus_value(
+    categories: Mapping[str, int], industries: Mapping[str, int],
+    all_categories: Mapping[str, int], all_industries: Mapping[str, int], smoothing: float,
+) -> float:
+    """A term's focus from its holders' counts by category and industry against the catalog's:
+    the share of its information that is about the category (``NEUTRAL`` when it tells nothing)."""
+    on_category = information_gain(categories, all_categories, smoothing)
+    on_industry = information_gain(industries, all_industries, smoothing)
+    total = on_category + on_industry
+    return on_category / total if total > 0 else NEUTRAL
 
-    ``reset(facts)`` takes the catalog-wide distributions and forgets cached terms; call it
-    whenever the catalog changes. ``weight(term, holders)`` needs the facts of the solutions
-    containing the term (``holders(term)``) the first time a term is asked for.
-    """
+
+class _CatalogDistributions:
+    """The smoothing and the catalog-wide counts by category and industry that a focus reads."""
 
     def __init__(self, smoothing: float = FOCUS_SMOOTHING) -> None:
         if smoothing <= 0:
@@ -74,6 +81,20 @@ class CategoryFocus:
         self._lock = threading.Lock()
         self._categories: Counter[str] = Counter()
         self._industries: Counter[str] = Counter()
+
+
+class CategoryFocus(_CatalogDistributions):
+    """Focus of terms over a catalog (see the module docstring), cached per term, made again
+    from scratch whenever the catalog changes: the reference that :class:`CatalogFocus`, which the
+    matcher uses, is tested against.
+
+    ``reset(facts)`` takes the catalog-wide distributions and forgets cached terms; call it
+    whenever the catalog changes. ``weight(term, holders)`` needs the facts of the solutions
+    containing the term (``holders(term)``) the first time a term is asked for.
+    """
+
+    def __init__(self, smoothing: float = FOCUS_SMOOTHING) -> None:
+        super().__init__(smoothing)
         self._cache: dict[str, float] = {}
 
     def reset(self, facts: Iterable[SolutionFacts]) -> None:
@@ -96,10 +117,7 @@ class CategoryFocus:
         for item in holders(term):
             categories[item.category] += 1
             industries.update(_industries(item))
-        on_category = information_gain(categories, all_categories, self.smoothing)
-        on_industry = information_gain(industries, all_industries, self.smoothing)
-        total = on_category + on_industry
-        value = on_category / total if total > 0 else NEUTRAL
+        value = focus_value(categories, industries, all_categories, all_industries, self.smoothing)
         cache[term] = value
         return value
 
@@ -108,7 +126,7 @@ _ID_CAP = 1 << 26  # solution ids up to this are looked up in arrays; beyond it,
 _MAX_LABELS = 64  # industry labels (with "*") that fit a bit mask
 
 
-class CatalogFocus:
+class CatalogFocus(_CatalogDistributions):
     """:class:`CategoryFocus` kept in step with a changing catalog instead of made again.
 
     ``CategoryFocus`` forgets every term when the catalog changes, and then counts each term's
@@ -129,12 +147,7 @@ class CatalogFocus:
     """
 
     def __init__(self, smoothing: float = FOCUS_SMOOTHING) -> None:
-        if smoothing <= 0:
-            raise ValueError("smoothing must be > 0")
-        self.smoothing = smoothing
-        self._lock = threading.Lock()
-        self._categories: Counter[str] = Counter()
-        self._industries: Counter[str] = Counter()
+        super().__init__(smoothing)
         self._generation = 0  # of the catalog-wide distributions
         self._epoch = 0  # of any write (a term counted during a write is not kept)
         self._category_codes: dict[str, int] = {}
@@ -217,11 +230,8 @@ class CatalogFocus:
     # ------------------------------------------------------------------- internals
 
     def _focus(self, categories: Mapping[str, int], industries: Mapping[str, int]) -> float:
-        """As ``CategoryFocus.weight`` from the term's counts (caller holds the lock)."""
-        on_category = information_gain(categories, self._categories, self.smoothing)
-        on_industry = information_gain(industries, self._industries, self.smoothing)
-        total = on_category + on_industry
-        return on_category / total if total > 0 else NEUTRAL
+        """:func:`focus_value` against the current catalog (caller holds the lock)."""
+        return focus_value(categories, industries, self._categories, self._industries, self.smoothing)
 
     def _uncount(self, solution_id: int) -> bool:
         old = self._facts.pop(solution_id, None)

@@ -14,7 +14,7 @@ import numpy as np
 
 from .glossary import glossary
 from .index import _BITMAP_MAX_ID
-from .lexical import TermWeights
+from .lexical import BM25Index, TermWeights
 from .types import RankingWeights
 
 __all__ = ["CrossLanguage", "LanguageGroups", "indexed_languages", "is_cjk", "terms_language", "text_language"]
@@ -31,51 +31,30 @@ def text_language(text: str) -> str:
     return "zh" if letters and cjk * 2 > len(letters) else "en"
 
 
+def _is_chinese_term(term: str) -> bool:
+    return any(is_cjk(char) for char in term)
+
+
+def _language_of_counts(total: int, chinese: int) -> str:
+    return "en" if total and chinese * 2 < total else "zh"
+
+
 def terms_language(terms: Mapping[str, int]) -> str:
     """The language of an indexed document from its term frequencies: "zh" when most of its
     term occurrences are Chinese words, else "en" (a document with no term counts as "zh")."""
-    chinese = sum(count for term, count in terms.items() if any(is_cjk(char) for char in term))
-    total = sum(terms.values())
-    return "en" if total and chinese * 2 < total else "zh"
+    chinese = sum(count for term, count in terms.items() if _is_chinese_term(term))
+    return _language_of_counts(sum(terms.values()), chinese)
 
 
 _CHUNK = 65_536  # vectors read at a time when a group's sum is made
 
 
-def indexed_languages(lexical: object, ids: Sequence[int]) -> dict[int, str]:
+def indexed_languages(lexical: BM25Index, ids: Sequence[int]) -> dict[int, str]:
     """:func:`terms_language` of each of ``ids`` in the lexical index (ids not indexed left
-    out), as ``terms_language(lexical.terms_of(doc_id))`` gives it. For many ids it reads the
-    sealed postings in one vectorised pass instead of a dict of terms per document (a loaded
-    catalog's first search sorts all of it by language); that needs the sealed matrix's arrays
-    (``_post_ptr``, ``_post_slot``, ``_post_tf``, ``_terms``, ``_slot_of``, ``_open_docs``),
-    without which it asks ``terms_of`` for each."""
-    ids = [doc_id for doc_id in ids if doc_id in lexical]
-    arrays = ("_post_ptr", "_post_slot", "_post_tf", "_terms", "_slot_of", "_open_docs", "_lock")
-    if len(ids) < 64 or not all(hasattr(lexical, name) for name in arrays):
-        return {doc_id: terms_language(lexical.terms_of(doc_id)) for doc_id in ids}
-    with lexical._lock.read():
-        terms = lexical._terms
-        chinese = np.fromiter((any(is_cjk(char) for char in term) for term in terms), dtype=bool, count=len(terms))
-        pointers, slots, frequencies = lexical._post_ptr, lexical._post_slot, lexical._post_tf
-        size = int(slots.max()) + 1 if len(slots) else 0
-        total = np.zeros(size, dtype=np.int64)
-        cjk = np.zeros(size, dtype=np.int64)
-        for start in range(0, len(slots), 1 << 22):
-            positions = np.arange(start, min(start + (1 << 22), len(slots)))
-            term_ids = np.searchsorted(pointers, positions, side="right") - 1
-            counts = frequencies[positions].astype(np.int64)
-            total += np.bincount(slots[positions], weights=counts, minlength=size).astype(np.int64)
-            cjk += np.bincount(slots[positions], weights=counts * chinese[term_ids], minlength=size).astype(np.int64)
-        languages = {}
-        for doc_id in ids:
-            slot = lexical._slot_of[doc_id]
-            counts = lexical._open_docs.get(slot)
-            if counts is not None:
-                languages[doc_id] = terms_language({terms[t]: tf for t, tf in counts.items()})
-            else:
-                whole, chinese_part = (int(total[slot]), int(cjk[slot])) if slot < size else (0, 0)
-                languages[doc_id] = "en" if whole and chinese_part * 2 < whole else "zh"
-    return languages
+    out), from the index's counts in one vectorised pass (``BM25Index.marked_shares``): a
+    loaded catalog's first search sorts all of it by language."""
+    shares = lexical.marked_shares(ids, _is_chinese_term)
+    return {doc_id: _language_of_counts(total, chinese) for doc_id, (total, chinese) in shares.items()}
 
 
 class LanguageGroups:

@@ -23,7 +23,6 @@ that name the need's trade rather than its problem (see ``focus.py``).
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -423,12 +422,13 @@ class BM25Index(BM25Reads, BM25Files):
         """BM25 score of each given document (0.0 if it matches nothing; unknown ids skipped)."""
         query_terms = self._query_terms(query_text, term_weights)
         self._fresh_statistics()
+        ids = np.fromiter((int(doc_id) for doc_id in doc_ids), dtype=np.int64)
         with self._lock.read():
-            known = [(int(doc_id), self._slot_of.get(int(doc_id))) for doc_id in doc_ids]
-            known = [(doc_id, slot) for doc_id, slot in known if slot is not None]
-            slots = np.fromiter((slot for _, slot in known), dtype=np.int64, count=len(known))
+            slots = self._slots_of(ids)
+            held = slots >= 0
+            ids, slots = ids[held], slots[held]
             scores = self._score_slots(query_terms, slots)
-        return {doc_id: float(score) for (doc_id, _), score in zip(known, scores, strict=True)}
+        return dict(zip(ids.tolist(), scores.tolist(), strict=True))
 
     def top_among(
         self, query_text: str, doc_ids: np.ndarray, k: int, *, term_weights: TermWeights | None = None
@@ -448,14 +448,6 @@ class BM25Index(BM25Reads, BM25Files):
         ids, scores = ids[positive], scores[positive]
         order = np.lexsort((ids, -scores))[:k]
         return [(int(ids[i]), float(scores[i])) for i in order]
-
-    def _slots_of(self, doc_ids: np.ndarray) -> np.ndarray:
-        """The slot of each id, -1 if not indexed (caller holds the read lock)."""
-        if isinstance(self._slot_of, SlotMap):
-            return self._slot_of.slots_of(doc_ids)
-        return np.fromiter(
-            map(self._slot_of.get, doc_ids.tolist(), itertools.repeat(-1)), dtype=np.int64, count=len(doc_ids)
-        )
 
     def document_scores(
         self, query_tokens: Sequence[Sequence[str]], doc_ids: Sequence[int], *,

@@ -386,15 +386,20 @@ def test_impact_layout_orders_each_terms_postings_by_level() -> None:
         assert index.terms_of(doc_id) == expected
 
 
+def _saved_index(tmp_path: Path, seed: int, count: int) -> tuple[BM25Index, Path]:
+    """An index of a random corpus, saved to ``tmp_path / "lexical.npz"``."""
+    index = BM25Index(TOKENIZER)
+    index.add_counts(_random_corpus(seed, count).items())
+    path = tmp_path / "lexical.npz"
+    index.save(path)
+    return index, path
+
+
 def test_saved_index_is_memory_mapped_and_writable_without_touching_the_file(tmp_path: Path) -> None:
     import hashlib
     import mmap
 
-    corpus = _random_corpus(6, 800)
-    index = BM25Index(TOKENIZER)
-    index.add_counts(corpus.items())
-    path = tmp_path / "lexical.npz"
-    index.save(path)
+    index, path = _saved_index(tmp_path, 6, 800)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     loaded = BM25Index.load(path, TOKENIZER)
     for name in ("_post_slot", "_post_tf", "_level_ptr", "_fwd_ptr", "_fwd_term", "_fwd_tf", "_slot_ids", "_doc_len", "_df"):
@@ -420,11 +425,7 @@ def test_saved_index_is_memory_mapped_and_writable_without_touching_the_file(tmp
 
 
 def test_damaged_files_raise_index_corrupt_error(tmp_path: Path) -> None:
-    corpus = _random_corpus(7, 300)
-    index = BM25Index(TOKENIZER)
-    index.add_counts(corpus.items())
-    path = tmp_path / "lexical.npz"
-    index.save(path)
+    _, path = _saved_index(tmp_path, 7, 300)
     raw = path.read_bytes()
     damaged = tmp_path / "damaged.npz"
     for cut in (0, 100, len(raw) // 2, len(raw) - 10):  # truncated anywhere
