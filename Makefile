@@ -136,7 +136,7 @@ bench-load: install
 #   python manage.py ranking_snapshot --compare var/ranking/before.jsonl var/ranking/after.jsonl
 NAME ?= snapshot
 ranking-snapshot: export DATABASE_URL = sqlite:///$(CURDIR)/var/ranking/db.sqlite3
-ranking-snapshot:
+ranking-snapshot: install
 	mkdir -p var/ranking && rm -f var/ranking/db.sqlite3
 	$(BIN)/python manage.py migrate --no-input -v0
 	$(BIN)/python manage.py import_catalog fixtures/catalog.csv

@@ -93,3 +93,5 @@ class Command(BaseCommand):
         self.stdout.write("largest difference: " + ", ".join(f"{k} {v:.3g}" for k, v in worst.items()))
         for line in differing[:20]:
             self.stdout.write(f"  differs: {line}")
+        if not (same_results and same_ids):
+            raise CommandError(f"the rankings differ ({len(differing)} searches; candidate ids identical: {same_ids})")
